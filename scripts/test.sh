@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Build and run the whole suite three ways: the normal build, ASan + UBSan,
+# and ThreadSanitizer (tests labelled for it). Prints one closing line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+total_pass=0
+total_fail=0
+
+run_suite() { # name builddir cmake-args... ; runs ctest, adds to the totals
+  local name=$1 dir=$2
+  shift 2
+  echo "=== $name build ($dir)"
+  if ! cmake -S . -B "$dir" -G Ninja "$@" >/dev/null || ! cmake --build "$dir" -j "$JOBS"; then
+    echo "=== $name: BUILD FAILED"
+    total_fail=$((total_fail + 1))
+    return
+  fi
+  local log="$dir/ctest.log"
+  ctest --test-dir "$dir" --output-on-failure -j "$JOBS" ${CTEST_ARGS:-} 2>&1 | tee "$log"
+  local line
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
+  if [[ -z "$line" ]]; then
+    echo "=== $name: no test summary"
+    total_fail=$((total_fail + 1))
+    return
+  fi
+  local failed all
+  failed=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+  all=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
+  total_pass=$((total_pass + all - failed))
+  total_fail=$((total_fail + failed))
+}
+
+run_suite normal build
+run_suite asan build-asan -DDW_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug
+CTEST_ARGS="-L tsan" run_suite tsan build-tsan -DDW_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug
+
+echo
+echo "all builds: ${total_pass} passed, ${total_fail} failed"
+[[ $total_fail -eq 0 ]]

@@ -1,0 +1,24 @@
+/* util/arena: a bump allocator for data that lives exactly as long as its
+ * owner (a pipeline's strings and nodes, a result's reports). One free() of
+ * the arena releases everything; allocation failure returns NULL. */
+#ifndef DW_UTIL_ARENA_H
+#define DW_UTIL_ARENA_H
+
+#include <stddef.h>
+
+typedef struct dw_arena_block dw_arena_block;
+
+typedef struct dw_arena {
+  dw_arena_block *head;
+  size_t total; /* bytes handed out, for memory accounting */
+} dw_arena;
+
+void dw_arena_init(dw_arena *a);
+void dw_arena_free(dw_arena *a);
+void *dw_arena_alloc(dw_arena *a, size_t size);  /* 16-byte aligned, zeroed */
+void *dw_arena_calloc(dw_arena *a, size_t n, size_t size); /* overflow-checked */
+char *dw_arena_strdup(dw_arena *a, const char *s);
+char *dw_arena_strndup(dw_arena *a, const char *s, size_t n);
+char *dw_arena_printf(dw_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
