@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -236,6 +237,7 @@ typedef struct dw_proc_report {
   unsigned thread;      /* worker that ran the last attempt */
   int error_code;       /* 0 when no error */
   const char *error_message;
+  const char *reason; /* why skipped or cancelled, else NULL */
   size_t metadata_count;
   const dw_kv *metadata;
 } dw_proc_report;
@@ -252,6 +254,10 @@ size_t dw_result_context_count(const dw_result *r);
 const dw_kv *dw_result_context(const dw_result *r);
 uint64_t dw_result_duration_us(const dw_result *r);
 void dw_result_free(dw_result *r);
+
+/* Write the run as Chrome trace-event JSON (opens in Perfetto): one complete
+ * event per processor on the worker that ran it. 0, or -1 on a write error. */
+int dw_result_write_trace(const dw_result *r, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,366 @@
+/* core/pipeline: load = read the file, parse and validate it (config/),
+ * check the graph (graph/) and the WebAssembly modules (wasm/), then lay the
+ * plan out in canonical order for the executors. Also the public inspection
+ * accessors and the hybrid executor's choice. */
+#include "core/pipeline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/engine.h"
+#include "util/diag.h"
+#include "wasm/wasm.h"
+
+static int wasm_process(dw_call *c, void *user) { return dw_wasm_invoke(user, c); }
+
+static const dw_processor_def *env_lookup(void *ctx, const char *name) {
+  dw_engine *e = ctx;
+  uint32_t idx;
+  return dw_strmap_get(&e->by_name, name, &idx) ? &e->defs[idx] : NULL;
+}
+
+/* Read a pipeline file, refusing what cannot be one: directories, devices,
+ * files over the size limit. */
+static char *read_pipeline_file(const char *path, size_t *len, dw_diags *d) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    dw_diags_add(d, DW_SEV_ERROR, path, 0, 0, NULL, NULL, "cannot open pipeline file: %s",
+                 strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    dw_diags_add(d, DW_SEV_ERROR, path, 0, 0, NULL, NULL,
+                 "is a directory, not a pipeline file: give the path of a .yaml file");
+    close(fd);
+    return NULL;
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    dw_diags_add(d, DW_SEV_ERROR, path, 0, 0, NULL, NULL,
+                 "not a regular file (a device or socket): give the path of a .yaml file");
+    close(fd);
+    return NULL;
+  }
+  if (S_ISFIFO(st.st_mode)) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, n = 0;
+  if (cap > (size_t)DW_SPEC_MAX_BYTES + 1) cap = (size_t)DW_SPEC_MAX_BYTES + 1;
+  char *buf = malloc(cap + 1);
+  for (;;) {
+    if (!buf) {
+      dw_diags_add(d, DW_SEV_ERROR, path, 0, 0, NULL, NULL, "out of memory reading the file");
+      close(fd);
+      return NULL;
+    }
+    if (n == cap) {
+      if (cap > (size_t)DW_SPEC_MAX_BYTES) {
+        dw_diags_add(d, DW_SEV_ERROR, path, 0, 0, NULL, NULL,
+                     "pipeline file is larger than %d MiB", DW_SPEC_MAX_BYTES >> 20);
+        free(buf);
+        close(fd);
+        return NULL;
+      }
+      cap *= 2;
+      char *nb = realloc(buf, cap + 1);
+      if (!nb) free(buf);
+      buf = nb;
+      continue;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      dw_diags_add(d, DW_SEV_ERROR, path, 0, 0, NULL, NULL, "cannot read pipeline file: %s",
+                   strerror(errno));
+      free(buf);
+      close(fd);
+      return NULL;
+    }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  buf[n] = 0;
+  *len = n;
+  return buf;
+}
+
+/* Each cycle group once, at its first member, with one path through it. */
+static void report_cycles(const dw_spec *s, const dw_graph *g, dw_diags *d) {
+  for (uint32_t c = 0; c < g->ncycles; c++) {
+    const dw_cycle *cy = &g->cycles[c];
+    const dw_proc_spec *first = &s->procs[cy->path[0]];
+    char path[900];
+    size_t o = 0;
+    for (uint32_t i = 0; i <= cy->path_len && o < sizeof path - 8; i++) {
+      const char *id = s->procs[cy->path[i % cy->path_len]].id;
+      int w = snprintf(path + o, sizeof path - o, "%s%s", i ? " -> " : "", id);
+      if (w < 0) break;
+      o += (size_t)w;
+      if (o >= sizeof path) {
+        strcpy(path + sizeof path - 5, "...");
+        break;
+      }
+    }
+    if (cy->path_len == 1)
+      dw_diags_add(d, DW_SEV_ERROR, s->file, first->id_pos.line, first->id_pos.col, first->id, NULL,
+                   "cycle: %s (processor '%s' depends on itself): remove it from its depends_on",
+                   path, first->id);
+    else if (cy->n > cy->path_len)
+      dw_diags_add(d, DW_SEV_ERROR, s->file, first->id_pos.line, first->id_pos.col, first->id, NULL,
+                   "cycle: %s (%u processors depend on each other in this group): break the "
+                   "cycle by removing one of these dependencies",
+                   path, cy->n);
+    else
+      dw_diags_add(d, DW_SEV_ERROR, s->file, first->id_pos.line, first->id_pos.col, first->id, NULL,
+                   "cycle: %s: break the cycle by removing one of these dependencies", path);
+  }
+}
+
+/* The hybrid executor's choice, from the graph's shape alone, so that
+ * inspect and run agree. */
+static void choose_hybrid(dw_pipeline *p) {
+  dw_graph_shape sh;
+  dw_graph_shape_of(&p->graph, &sh);
+  if (sh.nodes <= 1 || sh.max_width <= 1) {
+    p->hybrid_choice = DW_STRATEGY_REACTIVE;
+    p->hybrid_reason = "chain (at most one processor per level): each completion hands its "
+                       "successor straight to the same worker, no queue needed";
+  } else if (sh.irregularity <= 0.25 && sh.levels > 1) {
+    p->hybrid_choice = DW_STRATEGY_LEVEL;
+    p->hybrid_reason = "regular layers (level widths vary by at most 25%): one barrier per "
+                       "level costs little and keeps the workers in step";
+  } else {
+    p->hybrid_choice = DW_STRATEGY_WORK_QUEUE;
+    p->hybrid_reason = "irregular shape: a priority queue ordered by longest remaining path "
+                       "keeps the critical path moving";
+  }
+}
+
+void dw_pipeline_free(dw_pipeline *p) {
+  if (!p) return;
+  if (p->wasm && p->spec)
+    for (uint32_t i = 0; i < p->spec->nprocs; i++)
+      if (p->wasm[i]) dw_wasm_module_free(p->wasm[i]);
+  free(p->wasm);
+  dw_graph_free(&p->graph);
+  free(p->nodes);
+  free(p->pred);
+  free(p->succ);
+  free(p->level_off);
+  free(p->level_nodes);
+  free(p->info);
+  free(p->info_deps);
+  dw_spec_free(p->spec);
+  free(p);
+}
+
+/* Lay out the plan by rank. Returns 0 or -1 (out of memory). */
+static int build_plan(dw_pipeline *p, const dw_processor_def *defs) {
+  const dw_spec *s = p->spec;
+  const dw_graph *g = &p->graph;
+  uint32_t n = p->n = s->nprocs;
+  size_t ne = (size_t)g->nedges;
+  p->nodes = calloc(n ? n : 1, sizeof *p->nodes);
+  p->pred = malloc((ne ? ne : 1) * sizeof *p->pred);
+  p->succ = malloc((ne ? ne : 1) * sizeof *p->succ);
+  p->info = calloc(n ? n : 1, sizeof *p->info);
+  p->info_deps = malloc((ne ? ne : 1) * sizeof *p->info_deps);
+  p->nlevels = g->nlevels;
+  p->level_off = calloc((size_t)g->nlevels + 1, sizeof *p->level_off);
+  p->level_nodes = malloc((n ? n : 1) * sizeof *p->level_nodes);
+  if (!p->nodes || !p->pred || !p->succ || !p->info || !p->info_deps || !p->level_off ||
+      !p->level_nodes)
+    return -1;
+  uint32_t po = 0, so = 0;
+  for (uint32_t r = 0; r < n; r++) {
+    uint32_t f = g->order[r];
+    const dw_proc_spec *ps = &s->procs[f];
+    dw_plan_node *pn = &p->nodes[r];
+    pn->id = ps->id;
+    pn->options = ps->options;
+    pn->timeout = ps->timeout_seconds >= 0 ? ps->timeout_seconds : s->timeout_seconds;
+    pn->retries = ps->retry_attempts >= 0 ? (uint32_t)ps->retry_attempts : s->retry_attempts;
+    pn->input_from = ps->input_from_idx >= 0 ? (int32_t)g->rank[ps->input_from_idx] : -1;
+    pn->level = g->level[f];
+    pn->remaining = g->remaining[f];
+    if (ps->type == DW_PTYPE_WASM) {
+      pn->fn = wasm_process;
+      pn->user = p->wasm[f];
+      pn->intent = ps->intent >= 0 ? (dw_intent)ps->intent : DW_INTENT_TRANSFORM;
+    } else {
+      const dw_processor_def *d = &defs[f];
+      pn->fn = d->process;
+      pn->user = d->user;
+      pn->intent = ps->intent >= 0 ? (dw_intent)ps->intent : d->intent;
+    }
+    pn->pred_off = po;
+    for (uint32_t k = g->pred_off[f]; k < g->pred_off[f + 1]; k++) {
+      p->info_deps[po] = g->rank[g->pred[k]];
+      p->pred[po++] = g->rank[g->pred[k]];
+    }
+    pn->npred = po - pn->pred_off;
+    pn->succ_off = so;
+    for (uint32_t k = g->succ_off[f]; k < g->succ_off[f + 1]; k++) p->succ[so++] = g->rank[g->succ[k]];
+    pn->nsucc = so - pn->succ_off;
+    p->level_off[pn->level + 1]++;
+    dw_node_info *in = &p->info[r];
+    in->id = ps->id;
+    in->type = ps->type == DW_PTYPE_WASM ? "wasm" : "local";
+    in->processor = ps->type == DW_PTYPE_WASM ? ps->module : ps->processor;
+    in->intent = pn->intent;
+    in->rank = r;
+    in->level = pn->level;
+    in->remaining = pn->remaining;
+    in->line = ps->id_pos.line;
+    in->ndeps = pn->npred;
+    in->deps = &p->info_deps[pn->pred_off];
+    in->input_from = pn->input_from;
+  }
+  /* successors in rank order, so hand-offs prefer the canonical order */
+  for (uint32_t r = 0; r < n; r++) {
+    uint32_t *a = &p->succ[p->nodes[r].succ_off];
+    uint32_t m = p->nodes[r].nsucc;
+    for (uint32_t i = 1; i < m; i++) {
+      uint32_t x = a[i], j = i;
+      while (j > 0 && a[j - 1] > x) a[j] = a[j - 1], j--;
+      a[j] = x;
+    }
+  }
+  for (uint32_t l = 0; l < g->nlevels; l++) p->level_off[l + 1] += p->level_off[l];
+  uint32_t *fill = calloc((size_t)g->nlevels + 1, sizeof *fill);
+  if (!fill) return -1;
+  for (uint32_t r = 0; r < n; r++) {
+    uint32_t l = p->nodes[r].level;
+    p->level_nodes[p->level_off[l] + fill[l]++] = r;
+  }
+  free(fill);
+  return 0;
+}
+
+static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, const char *data,
+                         size_t len, const dw_load_options *opts, dw_diags *d) {
+  dw_spec_env env = {env_lookup, e, e->names, e->ndefs};
+  dw_pipeline *p = calloc(1, sizeof *p);
+  dw_processor_def *defs = NULL;
+  if (!p) return NULL;
+  p->engine = e;
+  p->spec = dw_spec_parse(file, base_dir, data, len, &env, d);
+  if (!p->spec) goto fail;
+  dw_spec *s = p->spec;
+  uint32_t n = s->nprocs;
+  defs = calloc(n ? n : 1, sizeof *defs);
+  p->wasm = calloc(n ? n : 1, sizeof *p->wasm);
+  uint32_t *pred_off = calloc((size_t)n + 1, sizeof *pred_off);
+  size_t ne = 0;
+  for (uint32_t i = 0; i < n; i++) ne += s->procs[i].ndeps;
+  uint32_t *pred = malloc((ne ? ne : 1) * sizeof *pred);
+  if (!defs || !p->wasm || !pred_off || !pred) {
+    free(pred_off);
+    free(pred);
+    dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
+    goto fail;
+  }
+  ne = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const dw_proc_spec *ps = &s->procs[i];
+    for (uint32_t k = 0; k < ps->ndeps; k++)
+      if (ps->dep_idx[k] < n) pred[ne++] = ps->dep_idx[k];
+    pred_off[i + 1] = (uint32_t)ne;
+    if (ps->type == DW_PTYPE_LOCAL && ps->processor) {
+      const dw_processor_def *def = env_lookup(e, ps->processor);
+      if (def) defs[i] = *def;
+    } else if (ps->type == DW_PTYPE_WASM) {
+      dw_intent in = DW_INTENT_TRANSFORM;
+      dw_wasm_check(s, ps, &in, d);
+      s->procs[i].intent = (int)in;
+    }
+  }
+  int grc = dw_graph_build(&p->graph, n, pred_off, pred);
+  free(pred_off);
+  free(pred);
+  if (grc != 0) {
+    dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
+    goto fail;
+  }
+  report_cycles(s, &p->graph, d);
+  if (opts && opts->strict) dw_diags_promote_warnings(d);
+  if (d->errors) goto fail;
+  /* compile WebAssembly modules only once the whole pipeline is valid */
+  for (uint32_t i = 0; i < n; i++) {
+    const dw_proc_spec *ps = &s->procs[i];
+    if (ps->type != DW_PTYPE_WASM) continue;
+    char err[1024] = "";
+    p->wasm[i] = dw_wasm_prepare(s, ps, e->cache_dir, err, sizeof err);
+    if (!p->wasm[i])
+      dw_diags_add(d, DW_SEV_ERROR, file, ps->module_pos.line, ps->module_pos.col, ps->id, NULL,
+                   "processor '%s': %s", ps->id, err[0] ? err : "cannot load the module");
+  }
+  if (d->errors) goto fail;
+  if (build_plan(p, defs) != 0) {
+    dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
+    goto fail;
+  }
+  choose_hybrid(p);
+  free(defs);
+  return p;
+fail:
+  free(defs);
+  dw_pipeline_free(p);
+  return NULL;
+}
+
+static dw_pipeline *finish(dw_pipeline *p, dw_diags *d, dw_diags **out) {
+  dw_diags_sort(d);
+  if (out)
+    *out = d;
+  else
+    dw_diags_free(d);
+  return p;
+}
+
+dw_pipeline *dw_pipeline_load_file(dw_engine *e, const char *path, const dw_load_options *opts,
+                                   dw_diags **diags) {
+  if (diags) *diags = NULL;
+  dw_diags *d = dw_diags_new();
+  if (!d) return NULL;
+  size_t len = 0;
+  char *data = read_pipeline_file(path, &len, d);
+  if (!data) return finish(NULL, d, diags);
+  char *tmp = strdup(path);
+  const char *base = tmp ? dirname(tmp) : ".";
+  dw_pipeline *p = load(e, path, base, data, len, opts, d);
+  free(tmp);
+  free(data);
+  return finish(p, d, diags);
+}
+
+dw_pipeline *dw_pipeline_load_string(dw_engine *e, const char *name, const char *yaml, size_t len,
+                                     const dw_load_options *opts, dw_diags **diags) {
+  if (diags) *diags = NULL;
+  dw_diags *d = dw_diags_new();
+  if (!d) return NULL;
+  dw_pipeline *p = load(e, name ? name : "<string>", NULL, yaml, len, opts, d);
+  return finish(p, d, diags);
+}
+
+const char *dw_pipeline_file(const dw_pipeline *p) { return p->spec->file; }
+size_t dw_pipeline_count(const dw_pipeline *p) { return p->n; }
+const dw_node_info *dw_pipeline_node(const dw_pipeline *p, size_t rank) {
+  return rank < p->n ? &p->info[rank] : NULL;
+}
+unsigned dw_pipeline_levels(const dw_pipeline *p) { return p->nlevels; }
+dw_strategy dw_pipeline_strategy(const dw_pipeline *p) { return p->spec->strategy; }
+dw_failure_strategy dw_pipeline_failure_strategy(const dw_pipeline *p) { return p->spec->failure; }
+unsigned dw_pipeline_max_concurrency(const dw_pipeline *p) {
+  if (p->spec->max_concurrency) return p->spec->max_concurrency;
+  long c = sysconf(_SC_NPROCESSORS_ONLN);
+  return c > 0 ? (unsigned)c : 1;
+}
+dw_strategy dw_pipeline_hybrid_choice(const dw_pipeline *p, const char **reason) {
+  if (reason) *reason = p->hybrid_reason;
+  return p->hybrid_choice;
+}

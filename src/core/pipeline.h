@@ -1,0 +1,43 @@
+/* core/pipeline: a loaded, validated pipeline, compiled for execution — the
+ * spec (as written), its graph, and the plan the executors read: one record
+ * per processor in canonical order (rank), with edges as rank arrays. */
+#ifndef DW_CORE_PIPELINE_H
+#define DW_CORE_PIPELINE_H
+
+#include "config/spec.h"
+#include "dagwood/dagwood.h"
+#include "graph/graph.h"
+
+typedef struct dw_wasm_module dw_wasm_module;
+
+typedef struct dw_plan_node {
+  const char *id;
+  dw_intent intent;
+  dw_process_fn fn;
+  void *user;
+  const dw_val *options;
+  double timeout; /* seconds per attempt; <= 0: none */
+  uint32_t retries;
+  int32_t input_from; /* rank, or -1 */
+  uint32_t level, remaining;
+  uint32_t pred_off, npred; /* into plan pred[] */
+  uint32_t succ_off, nsucc; /* into plan succ[] */
+} dw_plan_node;
+
+struct dw_pipeline {
+  dw_engine *engine;
+  dw_spec *spec;
+  dw_graph graph;
+  uint32_t n;
+  dw_plan_node *nodes; /* by rank */
+  uint32_t *pred, *succ;
+  uint32_t nlevels;
+  uint32_t *level_off, *level_nodes; /* ranks of each level, ascending */
+  dw_node_info *info;                /* by rank, the public view */
+  unsigned *info_deps;
+  dw_wasm_module **wasm; /* by file index, NULL for local processors */
+  dw_strategy hybrid_choice;
+  const char *hybrid_reason;
+};
+
+#endif

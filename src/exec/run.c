@@ -1,0 +1,732 @@
+/* exec/run: one run of a pipeline — the scheduler core that the four
+ * executors share, and the data-flow rules of SPEC sections 3 and 4.
+ *
+ * A run has k workers (k = max_concurrency, at most the processor count):
+ * pool threads and, for dw_pipeline_run, the calling thread. They share one
+ * lock per run. Under it a worker resolves what finished, releases the
+ * dependents whose last dependency resolved, and picks its next processor;
+ * the processor itself runs outside the lock. The executors differ only in
+ * how a ready processor is picked (the policy functions below):
+ *   work_queue  a binary heap: longest remaining path first, then rank;
+ *   level       one bucket per level, and a level opens only when every
+ *               processor of the one before it has resolved (a barrier);
+ *   reactive    a finishing worker keeps the first dependent it released and
+ *               pushes the others on its own stack; idle workers steal;
+ *   hybrid      one of the three, chosen from the graph's shape at load.
+ *
+ * Determinism: which dependency feeds a processor, what it outputs, and its
+ * status depend only on the pipeline, the input and the processors, never on
+ * timing (SPEC 3). fail_fast is defined as "as if run one at a time in
+ * canonical order, stopping at the first failure": processors ranked after
+ * the lowest-ranked failure are not started and end `cancelled` (results
+ * of any that were already running are discarded), processors ranked before
+ * it still run. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/call.h"
+#include "core/engine.h"
+#include "core/pipeline.h"
+#include "core/result.h"
+#include "exec/payload.h"
+#include "exec/pool.h"
+
+enum {
+  NS_WAITING = 0, /* dependencies unresolved */
+  NS_READY,       /* in a policy's structure */
+  NS_RUNNING,     /* an attempt is on a worker */
+  NS_RETRY_WAIT,  /* failed attempt, back-off timer pending */
+  NS_DONE         /* resolved: see status */
+};
+
+enum { RETRY_CAP_MS = 30000, DEFAULT_RETRY_BASE_MS = 100 };
+
+typedef struct node_state {
+  uint32_t pending; /* dependencies not yet resolved */
+  uint32_t ok_deps; /* dependencies that succeeded */
+  uint8_t state;
+  uint8_t status; /* dw_proc_status once NS_DONE */
+  bool timed_out;
+  uint32_t attempts;
+  atomic_int cancel;
+  dw_payload *out;
+  int32_t producer; /* rank of the transform whose payload out is; -1: input */
+  dw_kv *md;
+  size_t md_n;
+  int err_code;
+  char *err_msg;
+  const char *reason;
+  uint64_t start_ns, dur_ns;
+  unsigned thread;
+} node_state;
+
+typedef struct stack {
+  uint32_t *v;
+  size_t n, cap;
+} stack;
+
+struct dw_run {
+  atomic_uint refs;
+  dw_engine *engine;
+  const dw_pipeline *p;
+  uint32_t n;
+  dw_strategy strategy; /* the executor that runs (hybrid resolved) */
+  dw_failure_strategy failure;
+  unsigned k; /* workers */
+  uint64_t retry_base_ns;
+  uint64_t rng;
+  uint64_t t0;
+  dw_payload *input;
+  const char *hostname;
+
+  pthread_mutex_t mu;
+  pthread_cond_t cv;      /* workers waiting for work */
+  pthread_cond_t done_cv; /* dw_run_wait */
+  unsigned nwaiting;
+  uint32_t unresolved;
+  bool finished, user_cancelled;
+  uint32_t fail_rank; /* lowest failed rank (fail_fast); n if none */
+  atomic_uint next_slot;
+  int32_t *slot_running; /* rank each worker runs, -1 */
+  node_state *ns;
+  uint32_t *todo; /* resolve()'s work list */
+
+  /* policies */
+  uint32_t *heap; /* work_queue */
+  size_t hlen;
+  uint32_t *bucket_fill; /* level: pushed per level */
+  uint32_t *bucket_take; /* level: taken per level */
+  uint32_t *level_left;  /* level: unresolved per level */
+  uint32_t *bucket;      /* level: laid out like level_nodes */
+  uint32_t cur_level;
+  stack retryq; /* level: re-attempts of the open level */
+  stack *stacks; /* reactive: one per worker */
+};
+
+/* ------------------------------------------------------------ policies */
+
+static bool wq_before(const dw_run *r, uint32_t a, uint32_t b) {
+  uint32_t ra = r->p->nodes[a].remaining, rb = r->p->nodes[b].remaining;
+  return ra != rb ? ra > rb : a < b;
+}
+
+static int stack_push(stack *s, uint32_t x) {
+  if (s->n == s->cap) {
+    size_t nc = s->cap ? s->cap * 2 : 16;
+    uint32_t *nv = realloc(s->v, nc * sizeof *nv);
+    if (!nv) return -1;
+    s->v = nv;
+    s->cap = nc;
+  }
+  s->v[s->n++] = x;
+  return 0;
+}
+
+/* Make x runnable. Only allocation in the reactive/level retry stacks can
+ * fail; a node that cannot be queued is resolved as failed by the caller. */
+static int policy_push(dw_run *r, uint32_t x, unsigned slot) {
+  switch (r->strategy) {
+    case DW_STRATEGY_LEVEL: {
+      uint32_t l = r->p->nodes[x].level;
+      if (r->ns[x].attempts > 0) return stack_push(&r->retryq, x);
+      r->bucket[r->p->level_off[l] + r->bucket_fill[l]++] = x;
+      return 0;
+    }
+    case DW_STRATEGY_REACTIVE: return stack_push(&r->stacks[slot % r->k], x);
+    default: {
+      size_t i = r->hlen++;
+      r->heap[i] = x;
+      while (i > 0 && wq_before(r, x, r->heap[(i - 1) / 2])) {
+        r->heap[i] = r->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+      }
+      r->heap[i] = x;
+      return 0;
+    }
+  }
+}
+
+static int64_t policy_pop(dw_run *r, unsigned slot) {
+  switch (r->strategy) {
+    case DW_STRATEGY_LEVEL: {
+      if (r->retryq.n) return r->retryq.v[--r->retryq.n];
+      while (r->cur_level < r->p->nlevels && r->level_left[r->cur_level] == 0) r->cur_level++;
+      uint32_t l = r->cur_level;
+      if (l >= r->p->nlevels || r->bucket_take[l] == r->bucket_fill[l]) return -1;
+      return r->bucket[r->p->level_off[l] + r->bucket_take[l]++];
+    }
+    case DW_STRATEGY_REACTIVE: {
+      stack *own = &r->stacks[slot % r->k];
+      if (own->n) return own->v[--own->n];
+      for (unsigned i = 1; i < r->k; i++) { /* steal the oldest of another */
+        stack *s = &r->stacks[(slot + i) % r->k];
+        if (s->n) {
+          uint32_t x = s->v[0];
+          memmove(s->v, s->v + 1, (s->n - 1) * sizeof *s->v);
+          s->n--;
+          return x;
+        }
+      }
+      return -1;
+    }
+    default: {
+      if (!r->hlen) return -1;
+      uint32_t top = r->heap[0], x = r->heap[--r->hlen];
+      size_t i = 0, n = r->hlen;
+      for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && wq_before(r, r->heap[c + 1], r->heap[c])) c++;
+        if (!wq_before(r, r->heap[c], x)) break;
+        r->heap[i] = r->heap[c];
+        i = c;
+      }
+      if (n) r->heap[i] = x;
+      return top;
+    }
+  }
+}
+
+/* ---------------------------------------------------------- resolution */
+
+static void wake(dw_run *r) {
+  if (r->nwaiting) pthread_cond_signal(&r->cv);
+}
+
+/* Resolve x (under the lock) and release its dependents, iteratively:
+ * dependents that cannot run (skipped, cancelled) are resolved in the same
+ * sweep, the others are pushed to the policy for worker `slot`. */
+static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason,
+                    unsigned slot) {
+  const dw_pipeline *p = r->p;
+  uint32_t *todo = r->todo; /* n entries: each node is resolved once */
+  size_t ntodo = 0;
+  node_state *s = &r->ns[x];
+  s->state = NS_DONE;
+  s->status = (uint8_t)st;
+  if (reason && !s->reason) s->reason = reason;
+  todo[ntodo++] = x;
+  while (ntodo) {
+    uint32_t y = todo[--ntodo];
+    r->unresolved--;
+    if (r->strategy == DW_STRATEGY_LEVEL) r->level_left[p->nodes[y].level]--;
+    bool ok = r->ns[y].status == DW_PROC_SUCCEEDED;
+    const dw_plan_node *pn = &p->nodes[y];
+    /* push dependents in reverse so that the lowest rank is popped first */
+    for (uint32_t k = pn->nsucc; k-- > 0;) {
+      uint32_t z = p->succ[pn->succ_off + k];
+      node_state *t = &r->ns[z];
+      if (ok) t->ok_deps++;
+      if (--t->pending) continue;
+      const dw_plan_node *zn = &p->nodes[z];
+      const char *why = NULL;
+      dw_proc_status zst = DW_PROC_CANCELLED;
+      if (r->user_cancelled) {
+        why = "the run was cancelled";
+      } else if (r->failure == DW_FAILURE_FAIL_FAST && z > r->fail_rank) {
+        why = "fail_fast: an earlier processor failed";
+      } else if (r->failure == DW_FAILURE_CONTINUE_ON_ERROR && t->ok_deps < zn->npred) {
+        zst = DW_PROC_SKIPPED, why = "a dependency did not succeed";
+      } else if (r->failure == DW_FAILURE_BEST_EFFORT && t->ok_deps == 0) {
+        zst = DW_PROC_SKIPPED, why = "no dependency succeeded";
+      } else {
+        t->state = NS_READY;
+        if (policy_push(r, z, slot) == 0) continue;
+        zst = DW_PROC_FAILED, why = "out of memory queueing the processor";
+        t->err_code = 500;
+      }
+      t->state = NS_DONE;
+      t->status = (uint8_t)zst;
+      t->reason = why;
+      todo[ntodo++] = z;
+    }
+  }
+  if (r->unresolved == 0) {
+    r->finished = true;
+    pthread_cond_broadcast(&r->cv);
+    pthread_cond_broadcast(&r->done_cv);
+  } else {
+    wake(r);
+  }
+}
+
+/* Lower the fail_fast horizon to rank x: processors ranked after it will
+ * not start, running ones are asked to stop, waiting retries are dropped. */
+static void fail_fast_at(dw_run *r, uint32_t x, unsigned slot) {
+  if (x >= r->fail_rank) return;
+  r->fail_rank = x;
+  for (unsigned i = 0; i < r->k; i++)
+    if (r->slot_running[i] > (int32_t)x) atomic_store(&r->ns[r->slot_running[i]].cancel, 1);
+  for (uint32_t y = x + 1; y < r->n; y++)
+    if (r->ns[y].state == NS_RETRY_WAIT)
+      resolve(r, y, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", slot);
+}
+
+/* The dependency whose output feeds x (SPEC 3): input_from if it succeeded,
+ * else the one carrying the payload of the highest-ranked transform. Reads
+ * only resolved dependencies, so it needs no lock. */
+static dw_payload *choose_input(const dw_run *r, uint32_t x) {
+  const dw_plan_node *pn = &r->p->nodes[x];
+  if (pn->npred == 0) return r->input;
+  if (pn->input_from >= 0 && r->ns[pn->input_from].status == DW_PROC_SUCCEEDED)
+    return r->ns[pn->input_from].out;
+  const node_state *best = NULL;
+  for (uint32_t k = 0; k < pn->npred; k++) {
+    const node_state *d = &r->ns[r->p->pred[pn->pred_off + k]];
+    if (d->status == DW_PROC_SUCCEEDED && (!best || d->producer > best->producer)) best = d;
+  }
+  return best ? best->out : r->input;
+}
+
+static int32_t producer_of(const dw_run *r, const dw_payload *in, uint32_t x) {
+  const dw_plan_node *pn = &r->p->nodes[x];
+  for (uint32_t k = 0; k < pn->npred; k++) {
+    const node_state *d = &r->ns[r->p->pred[pn->pred_off + k]];
+    if (d->status == DW_PROC_SUCCEEDED && d->out == in) return d->producer;
+  }
+  return -1;
+}
+
+static void deadline_cb(void *owner, uint32_t x, uint32_t attempt) {
+  dw_run *r = owner;
+  pthread_mutex_lock(&r->mu);
+  node_state *s = &r->ns[x];
+  if (s->state == NS_RUNNING && s->attempts == attempt) {
+    s->timed_out = true;
+    atomic_store(&s->cancel, 1);
+  }
+  pthread_mutex_unlock(&r->mu);
+}
+
+static void retry_cb(void *owner, uint32_t x, uint32_t unused) {
+  (void)unused;
+  dw_run *r = owner;
+  pthread_mutex_lock(&r->mu);
+  node_state *s = &r->ns[x];
+  if (s->state == NS_RETRY_WAIT) {
+    s->state = NS_READY;
+    if (policy_push(r, x, 0) != 0)
+      resolve(r, x, DW_PROC_FAILED, "out of memory queueing a retry", 0);
+    else
+      wake(r);
+  }
+  pthread_mutex_unlock(&r->mu);
+}
+
+/* Exponential back-off with jitter: base * 2^(attempt-1), capped, times a
+ * factor in [0.5, 1). xorshift under the run lock: deterministic per seed. */
+static uint64_t backoff_ns(dw_run *r, uint32_t attempt) {
+  uint64_t d = r->retry_base_ns;
+  for (uint32_t i = 1; i < attempt && d < (uint64_t)RETRY_CAP_MS * 1000000ull; i++) d *= 2;
+  if (d > (uint64_t)RETRY_CAP_MS * 1000000ull) d = (uint64_t)RETRY_CAP_MS * 1000000ull;
+  r->rng ^= r->rng << 13;
+  r->rng ^= r->rng >> 7;
+  r->rng ^= r->rng << 17;
+  return d / 2 + (r->rng % (d / 2 + 1));
+}
+
+typedef struct attempt_out {
+  int failed;
+  dw_call call;
+  uint64_t t_start, t_end;
+  dw_payload *in;
+} attempt_out;
+
+static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
+  const dw_plan_node *pn = &r->p->nodes[x];
+  node_state *s = &r->ns[x];
+  o->in = choose_input(r, x);
+  dw_call *c = &o->call;
+  dw_call_init(c, pn->id, o->in->data, o->in->len, pn->options);
+  c->attempt = s->attempts;
+  c->cancel = &s->cancel;
+  o->t_start = dw_now_ns();
+  if (pn->timeout > 0) {
+    c->deadline_ns = o->t_start + (uint64_t)(pn->timeout * 1e9);
+    dw_timer_add(&r->engine->pool, c->deadline_ns, deadline_cb, r, x, s->attempts);
+  }
+  int rc = pn->fn(c, pn->user);
+  o->t_end = dw_now_ns();
+  o->failed = rc != 0 || c->oom;
+  (void)slot;
+}
+
+/* Record an attempt's outcome (under the lock). Returns the back-off in ns
+ * when a retry must be scheduled (the caller does it outside the lock). */
+static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
+  const dw_plan_node *pn = &r->p->nodes[x];
+  node_state *s = &r->ns[x];
+  dw_call *c = &o->call;
+  s->dur_ns += o->t_end - o->t_start;
+  s->thread = slot;
+  bool timed_out = s->timed_out || (c->deadline_ns && o->t_end > c->deadline_ns);
+  s->timed_out = false;
+  free(s->err_msg);
+  s->err_msg = NULL;
+  s->err_code = 0;
+  if (!o->failed && !timed_out) {
+    if (pn->intent == DW_INTENT_TRANSFORM) {
+      size_t len;
+      uint8_t *buf = dw_call_take_output(c, &len);
+      s->out = dw_payload_adopt(buf, len);
+      s->producer = (int32_t)x;
+    } else {
+      s->out = dw_payload_ref(o->in);
+      s->producer = producer_of(r, o->in, x);
+    }
+    if (!s->out) {
+      o->failed = 1;
+      c->oom = true;
+    } else {
+      s->md = c->md;
+      s->md_n = c->md_n;
+      c->md = NULL;
+      c->md_n = 0;
+      dw_call_clear(c);
+      if (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank)
+        resolve(r, x, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", slot);
+      else
+        resolve(r, x, DW_PROC_SUCCEEDED, NULL, slot);
+      return 0;
+    }
+  }
+  /* a failed attempt: say why */
+  if (timed_out) {
+    s->err_code = 504;
+    char buf[160];
+    snprintf(buf, sizeof buf, "timed out after %g s (attempt %u of %u)", pn->timeout, s->attempts,
+             pn->retries + 1);
+    s->err_msg = strdup(buf);
+  } else if (c->oom) {
+    s->err_code = 500;
+    s->err_msg = strdup("out of memory");
+  } else {
+    s->err_code = c->err_code ? c->err_code : 500;
+    s->err_msg = strdup(c->err_msg ? c->err_msg : "processor failed without a message");
+  }
+  dw_call_clear(c);
+  bool stopped = r->user_cancelled || (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank);
+  if (stopped) {
+    resolve(r, x, DW_PROC_CANCELLED,
+            r->user_cancelled ? "the run was cancelled" : "fail_fast: an earlier processor failed",
+            slot);
+    return 0;
+  }
+  if (s->attempts <= pn->retries) {
+    s->state = NS_RETRY_WAIT;
+    return backoff_ns(r, s->attempts);
+  }
+  resolve(r, x, DW_PROC_FAILED, NULL, slot);
+  if (r->failure == DW_FAILURE_FAIL_FAST) fail_fast_at(r, x, slot);
+  return 0;
+}
+
+/* A worker's life in one run. */
+static void work(dw_run *r, unsigned slot) {
+  pthread_mutex_lock(&r->mu);
+  while (!r->finished) {
+    int64_t got = policy_pop(r, slot);
+    if (got < 0) {
+      r->nwaiting++;
+      pthread_cond_wait(&r->cv, &r->mu);
+      r->nwaiting--;
+      continue;
+    }
+    uint32_t x = (uint32_t)got;
+    node_state *s = &r->ns[x];
+    if (r->user_cancelled || (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank)) {
+      resolve(r, x, DW_PROC_CANCELLED,
+              r->user_cancelled ? "the run was cancelled"
+                                : "fail_fast: an earlier processor failed",
+              slot);
+      continue;
+    }
+    s->state = NS_RUNNING;
+    s->attempts++;
+    if (s->attempts == 1) s->start_ns = dw_now_ns() - r->t0;
+    atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
+    r->slot_running[slot] = (int32_t)x;
+    pthread_mutex_unlock(&r->mu);
+    attempt_out o;
+    run_attempt(r, x, slot, &o);
+    pthread_mutex_lock(&r->mu);
+    r->slot_running[slot] = -1;
+    uint64_t delay = finish_attempt(r, x, slot, &o);
+    if (delay) {
+      /* lock order is timer then run: drop ours to arm the timer */
+      pthread_mutex_unlock(&r->mu);
+      int trc = dw_timer_add(&r->engine->pool, dw_now_ns() + delay, retry_cb, r, x, 0);
+      pthread_mutex_lock(&r->mu);
+      if (trc != 0 && s->state == NS_RETRY_WAIT) {
+        s->state = NS_READY;
+        if (policy_push(r, x, slot) != 0) resolve(r, x, DW_PROC_FAILED, NULL, slot);
+      }
+    }
+  }
+  pthread_mutex_unlock(&r->mu);
+}
+
+static void run_unref(dw_run *r);
+
+static void pool_job(void *arg, unsigned worker) {
+  (void)worker;
+  dw_run *r = arg;
+  unsigned slot = atomic_fetch_add(&r->next_slot, 1);
+  if (slot < r->k) work(r, slot);
+  run_unref(r);
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+static void run_free(dw_run *r) {
+  for (uint32_t i = 0; r->ns && i < r->n; i++) {
+    node_state *s = &r->ns[i];
+    dw_payload_unref(s->out);
+    for (size_t k = 0; k < s->md_n; k++) {
+      free((char *)s->md[k].key);
+      free((char *)s->md[k].value);
+    }
+    free(s->md);
+    free(s->err_msg);
+  }
+  if (r->stacks)
+    for (unsigned i = 0; i < r->k; i++) free(r->stacks[i].v);
+  free(r->stacks);
+  free(r->retryq.v);
+  free(r->ns);
+  free(r->todo);
+  free(r->slot_running);
+  free(r->heap);
+  free(r->bucket);
+  free(r->bucket_fill);
+  free(r->bucket_take);
+  free(r->level_left);
+  dw_payload_unref(r->input);
+  pthread_mutex_destroy(&r->mu);
+  pthread_cond_destroy(&r->cv);
+  pthread_cond_destroy(&r->done_cv);
+  free(r);
+}
+
+static void run_unref(dw_run *r) {
+  if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) run_free(r);
+}
+
+void dw_run_options_init(dw_run_options *o) {
+  memset(o, 0, sizeof *o);
+  o->strategy = -1;
+  o->failure_strategy = -1;
+}
+
+static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
+                       const dw_run_options *opts) {
+  dw_run_options defaults;
+  if (!opts) {
+    dw_run_options_init(&defaults);
+    opts = &defaults;
+  }
+  dw_run *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  atomic_init(&r->refs, 1);
+  r->engine = e;
+  r->p = p;
+  r->n = p->n;
+  r->strategy = opts->strategy >= 0 ? (dw_strategy)opts->strategy : p->spec->strategy;
+  if (r->strategy == DW_STRATEGY_HYBRID) r->strategy = p->hybrid_choice;
+  r->failure = opts->failure_strategy >= 0 ? (dw_failure_strategy)opts->failure_strategy
+                                           : p->spec->failure;
+  unsigned maxc = opts->max_concurrency ? opts->max_concurrency : dw_pipeline_max_concurrency(p);
+  r->k = maxc < (p->n ? p->n : 1) ? maxc : (p->n ? p->n : 1);
+  if (r->k > dw_pool_max_threads(&e->pool) + 1) r->k = dw_pool_max_threads(&e->pool) + 1;
+  r->retry_base_ns = (uint64_t)(opts->retry_base_ms ? opts->retry_base_ms : DEFAULT_RETRY_BASE_MS) *
+                     1000000ull;
+  r->rng = opts->seed ? opts->seed : (dw_now_ns() | 1);
+  r->hostname = opts->hostname ? opts->hostname : e->hostname;
+  r->unresolved = r->n;
+  r->fail_rank = r->n;
+  pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->cv, NULL);
+  pthread_cond_init(&r->done_cv, NULL);
+  size_t n1 = r->n ? r->n : 1;
+  r->input = dw_payload_copy(input ? input : "", input ? len : 0);
+  r->ns = calloc(n1, sizeof *r->ns);
+  r->todo = malloc(n1 * sizeof *r->todo);
+  r->slot_running = malloc(r->k * sizeof *r->slot_running);
+  if (!r->input || !r->ns || !r->todo || !r->slot_running) goto fail;
+  for (unsigned i = 0; i < r->k; i++) r->slot_running[i] = -1;
+  switch (r->strategy) {
+    case DW_STRATEGY_LEVEL: {
+      size_t nl = p->nlevels ? p->nlevels : 1;
+      r->bucket = malloc(n1 * sizeof *r->bucket);
+      r->bucket_fill = calloc(nl, sizeof *r->bucket_fill);
+      r->bucket_take = calloc(nl, sizeof *r->bucket_take);
+      r->level_left = calloc(nl, sizeof *r->level_left);
+      if (!r->bucket || !r->bucket_fill || !r->bucket_take || !r->level_left) goto fail;
+      for (uint32_t l = 0; l < p->nlevels; l++)
+        r->level_left[l] = p->level_off[l + 1] - p->level_off[l];
+      break;
+    }
+    case DW_STRATEGY_REACTIVE:
+      r->stacks = calloc(r->k, sizeof *r->stacks);
+      if (!r->stacks) goto fail;
+      break;
+    default:
+      r->heap = malloc(n1 * sizeof *r->heap);
+      if (!r->heap) goto fail;
+  }
+  for (uint32_t x = 0; x < r->n; x++) {
+    r->ns[x].pending = p->nodes[x].npred;
+    r->ns[x].producer = -1;
+  }
+  /* entry points, spread over the workers' stacks for reactive */
+  unsigned slot = 0;
+  for (uint32_t x = r->n; x-- > 0;)
+    if (p->nodes[x].npred == 0) {
+      r->ns[x].state = NS_READY;
+      if (policy_push(r, x, slot) != 0) goto fail;
+      if (r->strategy == DW_STRATEGY_REACTIVE) slot = (slot + 1) % r->k;
+    }
+  if (r->n == 0) r->finished = true;
+  r->t0 = dw_now_ns();
+  return r;
+fail:
+  run_free(r);
+  return NULL;
+}
+
+dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
+                     const dw_run_options *opts) {
+  dw_run *r = run_new(e, p, input, len, opts);
+  if (!r) return NULL;
+  if (!r->finished) {
+    atomic_fetch_add(&r->refs, r->k);
+    int q = dw_pool_submit(&e->pool, pool_job, r, r->k);
+    if (q < (int)r->k) atomic_fetch_sub(&r->refs, r->k - (q > 0 ? (unsigned)q : 0));
+    if (q <= 0) { /* no worker at all: everything ends cancelled */
+      dw_run_cancel(r);
+      pthread_mutex_lock(&r->mu);
+      for (uint32_t x = 0; x < r->n; x++)
+        if (r->ns[x].state == NS_READY) resolve(r, x, DW_PROC_CANCELLED, "no worker thread", 0);
+      pthread_mutex_unlock(&r->mu);
+    }
+  }
+  return r;
+}
+
+void dw_run_cancel(dw_run *r) {
+  pthread_mutex_lock(&r->mu);
+  r->user_cancelled = true;
+  for (unsigned i = 0; i < r->k; i++)
+    if (r->slot_running[i] >= 0) atomic_store(&r->ns[r->slot_running[i]].cancel, 1);
+  for (uint32_t y = 0; y < r->n; y++)
+    if (r->ns[y].state == NS_RETRY_WAIT)
+      resolve(r, y, DW_PROC_CANCELLED, "the run was cancelled", 0);
+  pthread_cond_broadcast(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+}
+
+static dw_result *build_result(dw_run *r);
+
+dw_result *dw_run_wait(dw_run *r) {
+  pthread_mutex_lock(&r->mu);
+  while (!r->finished) pthread_cond_wait(&r->done_cv, &r->mu);
+  pthread_mutex_unlock(&r->mu);
+  dw_timer_cancel_owner(&r->engine->pool, r);
+  dw_result *res = build_result(r);
+  run_unref(r);
+  return res;
+}
+
+dw_result *dw_pipeline_run(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
+                           const dw_run_options *opts) {
+  dw_run *r = run_new(e, p, input, len, opts);
+  if (!r) return NULL;
+  if (!r->finished) {
+    /* the calling thread is worker 0; the pool supplies the others */
+    unsigned extra = r->k - 1;
+    atomic_store(&r->next_slot, 1);
+    if (extra) {
+      atomic_fetch_add(&r->refs, extra);
+      int q = dw_pool_submit(&e->pool, pool_job, r, extra);
+      if (q < (int)extra) atomic_fetch_sub(&r->refs, extra - (q > 0 ? (unsigned)q : 0));
+    }
+    work(r, 0);
+  }
+  return dw_run_wait(r);
+}
+
+/* ------------------------------------------------------------- results */
+
+static dw_result *build_result(dw_run *r) {
+  dw_result *res = calloc(1, sizeof *res);
+  if (!res) return NULL;
+  dw_arena_init(&res->arena);
+  const dw_pipeline *p = r->p;
+  uint32_t n = r->n;
+  res->n = n;
+  res->strategy = r->strategy;
+  if (p->spec->strategy == DW_STRATEGY_HYBRID || r->strategy == p->hybrid_choice)
+    res->strategy_reason = p->spec->strategy == DW_STRATEGY_HYBRID ? p->hybrid_reason : NULL;
+  res->config = dw_arena_strdup(&res->arena, p->spec->file);
+  res->procs = dw_arena_calloc(&res->arena, n ? n : 1, sizeof *res->procs);
+  res->payloads = calloc(n ? n : 1, sizeof *res->payloads);
+  res->md = calloc(n ? n : 1, sizeof *res->md);
+  if (!res->config || !res->procs || !res->payloads || !res->md) {
+    dw_result_free(res);
+    return NULL;
+  }
+  /* fail_fast: everything ranked after the first failure is cancelled, even
+   * what ran concurrently with it, so every executor reports the same. */
+  uint32_t horizon = r->failure == DW_FAILURE_FAIL_FAST ? r->fail_rank : n;
+  bool all_ok = !r->user_cancelled;
+  int32_t last_transform = -1;
+  for (uint32_t x = 0; x < n; x++) {
+    node_state *s = &r->ns[x];
+    dw_proc_report *pr = &res->procs[x];
+    const dw_plan_node *pn = &p->nodes[x];
+    if (x > horizon && s->status != DW_PROC_CANCELLED) {
+      s->status = DW_PROC_CANCELLED;
+      s->reason = "fail_fast: an earlier processor failed";
+      free(s->err_msg);
+      s->err_msg = NULL;
+      s->err_code = 0;
+    }
+    pr->id = dw_arena_strdup(&res->arena, pn->id);
+    pr->status = (dw_proc_status)s->status;
+    pr->intent = pn->intent;
+    pr->attempts = s->attempts;
+    pr->duration_us = s->dur_ns / 1000;
+    pr->start_ns = s->start_ns;
+    pr->thread = s->thread;
+    pr->reason = s->status != DW_PROC_SUCCEEDED && s->reason ? s->reason : NULL;
+    if (s->status == DW_PROC_FAILED) {
+      pr->error_code = s->err_code ? s->err_code : 500;
+      pr->error_message = dw_arena_strdup(&res->arena, s->err_msg ? s->err_msg
+                                                      : s->reason ? s->reason : "failed");
+    }
+    if (s->status == DW_PROC_SUCCEEDED) {
+      res->payloads[x] = s->out;
+      s->out = NULL;
+      pr->output = res->payloads[x]->data;
+      pr->output_len = res->payloads[x]->len;
+      res->md[x] = s->md;
+      pr->metadata = s->md;
+      pr->metadata_count = s->md_n;
+      s->md = NULL;
+      s->md_n = 0;
+      if (pn->intent == DW_INTENT_TRANSFORM) last_transform = (int32_t)x;
+    } else {
+      all_ok = false;
+    }
+  }
+  res->input = dw_payload_ref(r->input);
+  res->output = dw_payload_ref(last_transform >= 0 ? res->payloads[last_transform] : r->input);
+  res->status = all_ok ? DW_RUN_SUCCEEDED
+                : (r->failure == DW_FAILURE_FAIL_FAST || r->user_cancelled) ? DW_RUN_FAILED
+                                                                            : DW_RUN_PARTIAL;
+  res->ctx[0] = (dw_kv){"config_file", res->config};
+  res->ctx[1] = (dw_kv){"hostname", dw_arena_strdup(&res->arena, r->hostname)};
+  res->ctx[2] = (dw_kv){"input_text", (const char *)res->input->data};
+  res->duration_us = (dw_now_ns() - r->t0) / 1000;
+  return res;
+}
