@@ -255,6 +255,14 @@ const dw_kv *dw_result_context(const dw_result *r);
 uint64_t dw_result_duration_us(const dw_result *r);
 void dw_result_free(dw_result *r);
 
+/* The report as one line of JSON (SPEC section 7): malloc'd, NUL-terminated;
+ * NULL when out of memory. Payloads that are not valid UTF-8 appear as null
+ * with an "output_base64" field beside them. */
+char *dw_result_to_json(const dw_result *r);
+/* The report as a processor.v1.RunReport protobuf message, malloc'd into
+ * *buf. 0, or -1 when out of memory. */
+int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len);
+
 /* Write the run as Chrome trace-event JSON (opens in Perfetto): one complete
  * event per processor on the worker that ran it. 0, or -1 on a write error. */
 int dw_result_write_trace(const dw_result *r, FILE *out);

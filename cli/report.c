@@ -1,0 +1,178 @@
+/* cli/report: run a loaded pipeline and print its report in the chosen
+ * format (text for people, JSON and protobuf for programs, raw for pipes),
+ * and the optional trace file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Print at most max bytes of a payload on one line, escaping control bytes. */
+static void print_short(const uint8_t *p, size_t n, size_t max) {
+  size_t shown = n < max ? n : max;
+  /* do not cut a UTF-8 sequence in half */
+  while (shown < n && shown > 0 && (p[shown] & 0xC0) == 0x80) shown--;
+  for (size_t i = 0; i < shown; i++) {
+    if (p[i] == '\n')
+      fputs("\\n", stdout);
+    else if (p[i] == '\t')
+      fputs("\\t", stdout);
+    else if (p[i] < 0x20 || p[i] == 0x7f)
+      printf("\\x%02x", p[i]);
+    else
+      putchar(p[i]);
+  }
+  if (shown < n) printf("... (%zu bytes)", n);
+}
+
+static void print_duration(uint64_t us) {
+  if (us < 1000)
+    printf("%llu us", (unsigned long long)us);
+  else if (us < 1000000)
+    printf("%.2f ms", (double)us / 1000.0);
+  else
+    printf("%.2f s", (double)us / 1e6);
+}
+
+static void print_text(const dw_cli *c, const dw_pipeline *p, const dw_result *r) {
+  size_t n = dw_result_count(r);
+  size_t w = 9;
+  for (size_t i = 0; i < n; i++) {
+    size_t l = strlen(dw_result_processor(r, i)->id);
+    if (l > w) w = l;
+  }
+  if (w > 40) w = 40;
+  printf("pipeline  %s\n", dw_result_config(r));
+  printf("executor  %s", dw_strategy_name(dw_result_strategy(r)));
+  if (dw_result_strategy_reason(r))
+    printf(" (hybrid: %s)", dw_result_strategy_reason(r));
+  printf("\nfailures  %s\n", dw_failure_strategy_name(c->failure >= 0
+                                                          ? (dw_failure_strategy)c->failure
+                                                          : dw_pipeline_failure_strategy(p)));
+  printf("status    %s in ", dw_run_status_name(dw_result_status(r)));
+  print_duration(dw_result_duration_us(r));
+  printf("\n\n  %-4s %-*s %-10s %-8s %-10s %s\n", "rank", (int)w, "processor", "status",
+         "attempts", "time", "output");
+  for (size_t i = 0; i < n; i++) {
+    const dw_proc_report *pr = dw_result_processor(r, i);
+    printf("  %-4zu %-*s %-10s %-8u ", i, (int)w, pr->id, dw_proc_status_name(pr->status),
+           pr->attempts);
+    char tbuf[32];
+    if (pr->duration_us < 1000)
+      snprintf(tbuf, sizeof tbuf, "%llu us", (unsigned long long)pr->duration_us);
+    else
+      snprintf(tbuf, sizeof tbuf, "%.2f ms", (double)pr->duration_us / 1000.0);
+    printf("%-10s ", pr->attempts ? tbuf : "-");
+    if (pr->status == DW_PROC_SUCCEEDED && pr->intent == DW_INTENT_ANALYZE)
+      printf("(analyzer: input passed on)");
+    else if (pr->status == DW_PROC_SUCCEEDED)
+      print_short(pr->output, pr->output_len, 48);
+    else if (pr->status == DW_PROC_FAILED)
+      printf("error %d: %s", pr->error_code, pr->error_message ? pr->error_message : "");
+    else if (pr->reason)
+      printf("(%s)", pr->reason);
+    putchar('\n');
+  }
+  printf("\nmetadata\n");
+  const dw_kv *ctx = dw_result_context(r);
+  printf("  initial_context\n");
+  for (size_t k = 0; k < dw_result_context_count(r); k++) {
+    printf("    %-22s ", ctx[k].key);
+    print_short((const uint8_t *)ctx[k].value, strlen(ctx[k].value), 60);
+    putchar('\n');
+  }
+  for (size_t i = 0; i < n; i++) {
+    const dw_proc_report *pr = dw_result_processor(r, i);
+    if (!pr->metadata_count) continue;
+    printf("  %s\n", pr->id);
+    for (size_t k = 0; k < pr->metadata_count; k++) {
+      printf("    %-22s ", pr->metadata[k].key);
+      print_short((const uint8_t *)pr->metadata[k].value, strlen(pr->metadata[k].value), 60);
+      putchar('\n');
+    }
+  }
+  size_t len;
+  const uint8_t *out = dw_result_output(r, &len);
+  printf("\noutput\n");
+  fwrite(out, 1, len, stdout);
+  printf("\n");
+}
+
+static int write_protobuf(const dw_result *r) {
+  uint8_t *buf;
+  size_t len;
+  if (dw_result_to_protobuf(r, &buf, &len) != 0) return -1;
+  /* length-delimited (varint length, then the message), so several
+   * pipelines' reports can follow each other on one stream */
+  uint8_t v[10];
+  size_t nv = 0, x = len;
+  do {
+    v[nv++] = (uint8_t)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
+    x >>= 7;
+  } while (x);
+  fwrite(v, 1, nv, stdout);
+  fwrite(buf, 1, len, stdout);
+  free(buf);
+  return 0;
+}
+
+int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t len) {
+  dw_run_options o;
+  dw_run_options_init(&o);
+  o.strategy = c->strategy;
+  o.failure_strategy = c->failure;
+  o.max_concurrency = c->max_concurrency;
+  dw_result *r = dw_pipeline_run(c->engine, p, input, len, &o);
+  if (!r) {
+    fprintf(stderr, "%s: out of memory starting the run\n", dw_pipeline_file(p));
+    return 2;
+  }
+  if (c->verbose)
+    fprintf(stderr, "%s: %s with %s, %zu processors, %llu us\n", dw_pipeline_file(p),
+            dw_run_status_name(dw_result_status(r)), dw_strategy_name(dw_result_strategy(r)),
+            dw_result_count(r), (unsigned long long)dw_result_duration_us(r));
+  int werr = 0;
+  switch (c->format) {
+    case DW_FMT_JSON: {
+      char *j = dw_result_to_json(r);
+      if (j) {
+        puts(j);
+        free(j);
+      } else
+        werr = 1;
+      break;
+    }
+    case DW_FMT_RAW: {
+      size_t n;
+      const uint8_t *out = dw_result_output(r, &n);
+      fwrite(out, 1, n, stdout);
+      break;
+    }
+    case DW_FMT_PROTOBUF: werr = write_protobuf(r) != 0; break;
+    default: print_text(c, p, r);
+  }
+  /* failures are news even when the report went to a pipe */
+  if (c->format != DW_FMT_TEXT && !c->quiet)
+    for (size_t i = 0; i < dw_result_count(r); i++) {
+      const dw_proc_report *pr = dw_result_processor(r, i);
+      if (pr->status == DW_PROC_FAILED)
+        fprintf(stderr, "%s: processor '%s' failed: error %d: %s\n", dw_pipeline_file(p), pr->id,
+                pr->error_code, pr->error_message ? pr->error_message : "");
+    }
+  if (c->trace) {
+    FILE *f = fopen(c->trace, "w");
+    if (!f || dw_result_write_trace(r, f) != 0) {
+      fprintf(stderr, "dagwood: cannot write trace file %s\n", c->trace);
+      werr = 1;
+    }
+    if (f) fclose(f);
+  }
+  fflush(stdout);
+  int rc = dw_result_status(r) == DW_RUN_SUCCEEDED ? 0 : 1;
+  dw_result_free(r);
+  if (werr) {
+    fprintf(stderr, "dagwood: could not write the report\n");
+    return 2;
+  }
+  return rc;
+}
