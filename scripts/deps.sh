@@ -9,7 +9,7 @@ PACKAGES=(
   libyaml-dev libunistring-dev protobuf-c-compiler libprotobuf-c-dev libjansson-dev
   libcmocka-dev
   wabt binaryen wasi-libc libclang-rt-14-dev-wasm32 lld
-  libclang-rt-14-dev libtbb-dev valgrind
+  libclang-rt-14-dev libtbb-dev valgrind jq graphviz
 )
 
 missing=()

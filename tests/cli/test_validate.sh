@@ -1,0 +1,85 @@
+# dagwood validate / inspect on the original project's pipelines and on
+# broken files: exit statuses, positions, every error at once.
+source "$(dirname "$0")/lib.sh"
+
+# Every original pipeline that uses only built-ins validates and inspects.
+for f in "$SHARED"/*.yaml "$SHARED"/walkthrough/*.yaml; do
+  name=${f#"$SHARED"/}
+  if grep -q 'type: wasm' "$f"; then
+    run_dw validate "$f"
+    if [[ $RC -eq 0 || $RC -eq 2 ]] && [[ $RC -eq 0 || -n "$ERR" ]]; then
+      ok "validate $name (wasm) exits cleanly ($RC)"
+    else
+      fail "validate $name (wasm): rc $RC"
+    fi
+    continue
+  fi
+  run_dw validate "$f"
+  expect_eq "validate $name" 0 "$RC"
+  run_dw inspect "$f" --graph dot
+  if [[ $RC -eq 0 ]] && dot -Tsvg <<<"$OUT" >/dev/null 2>&1; then ok "inspect $name: DOT renders"; else fail "inspect $name: DOT"; fi
+  run_dw inspect "$f" --graph mermaid
+  expect_contains "inspect $name: mermaid" "flowchart" "$OUT"
+  run_dw inspect "$f" --format json
+  n=$(grep -c '^  - id:' "$f")
+  expect_eq "inspect $name: json lists every processor" "$n" "$(jq '.processors | length' <<<"$OUT")"
+done
+
+cat >"$TMP/broken.yaml" <<'YAML'
+strategy: fastest
+processors:
+  - id: a
+    type: local
+    processor: change_text_case_uper
+  - id: a
+    type: local
+    processor: reverse_text
+    depends_on: [bb]
+YAML
+run_dw validate "$TMP/broken.yaml"
+expect_eq "broken pipeline: exit 2" 2 "$RC"
+expect_contains "bad strategy positioned" "broken.yaml:1:11: error:" "$ERR"
+expect_contains "unknown processor suggested" "change_text_case_upper" "$ERR"
+expect_contains "duplicate id positioned" "broken.yaml:6:9: error:" "$ERR"
+expect_eq "every error reported at once" 4 "$(grep -c 'error:' <<<"$ERR")"
+
+cat >"$TMP/cycle.yaml" <<'YAML'
+processors:
+  - id: a
+    type: local
+    processor: reverse_text
+  - id: b
+    type: local
+    processor: reverse_text
+    depends_on: [a, d]
+  - id: c
+    type: local
+    processor: reverse_text
+    depends_on: [b]
+  - id: d
+    type: local
+    processor: reverse_text
+    depends_on: [c]
+YAML
+run_dw validate "$TMP/cycle.yaml"
+expect_eq "cycle: exit 2" 2 "$RC"
+expect_contains "cycle path from the first member" "cycle: b -> c -> d -> b" "$ERR"
+expect_contains "cycle positioned at b" "cycle.yaml:5:9: error:" "$ERR"
+
+cat >"$TMP/warn.yaml" <<'YAML'
+stratgy: level
+processors: []
+YAML
+run_dw validate "$TMP/warn.yaml"
+expect_eq "unknown key is a warning" 0 "$RC"
+expect_contains "did you mean strategy" "did you mean 'strategy'" "$ERR"
+run_dw validate --strict "$TMP/warn.yaml"
+expect_eq "--strict makes it an error" 2 "$RC"
+
+printf '' >"$TMP/empty.yaml"
+run_dw validate "$TMP/empty.yaml"
+expect_eq "empty file: exit 2" 2 "$RC"
+head -c 4096 /dev/urandom >"$TMP/garbage.yaml"
+run_dw validate "$TMP/garbage.yaml"
+expect_eq "binary garbage: exit 2" 2 "$RC"
+finish
