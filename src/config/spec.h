@@ -52,7 +52,8 @@ typedef struct dw_proc_spec {
   uint32_t ndeps;
   const char **deps;   /* as written, duplicates removed */
   const dw_pos *dep_pos;
-  uint32_t *dep_idx;   /* index into spec->procs, filled by the loader */
+  uint32_t *dep_idx;   /* index into spec->procs, filled by the loader;
+                          DW_SPEC_UNRESOLVED for an unknown id (an error) */
   const dw_val *options; /* map or NULL */
   int intent;            /* -1: not given; else dw_intent (from intent or options.intent) */
   dw_pos intent_pos;
@@ -100,7 +101,12 @@ void dw_spec_free(dw_spec *s);
 /* Limits that keep hostile files bounded. */
 enum {
   DW_SPEC_MAX_BYTES = 64 << 20, /* a pipeline file larger than this is refused */
-  DW_SPEC_MAX_DEPTH = 64        /* nesting deeper than this is an error */
+  DW_SPEC_MAX_DEPTH = 64,       /* nesting deeper than this is an error */
+  DW_SPEC_MAX_NODES = 1 << 22   /* more YAML values than this: refused */
 };
+
+/* dep_idx entry of a depends_on id that names no processor (an error has
+ * been reported for it). */
+#define DW_SPEC_UNRESOLVED UINT32_MAX
 
 #endif

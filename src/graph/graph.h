@@ -28,8 +28,11 @@ typedef struct dw_graph {
   uint32_t *rank;      /* rank[node] */
   uint32_t *level;     /* level[node]: 0 for entry points */
   uint32_t *remaining; /* nodes on the longest path node -> sink, >= 1 */
+  /* nodes grouped by level, each group in rank order: level l holds
+   * by_level[level_off[l] .. level_off[l+1]); level_off has nlevels + 1 */
+  uint32_t *level_off, *by_level;
   uint32_t nlevels;
-  uint32_t max_width;  /* most nodes on one level */
+  uint32_t max_width; /* most nodes on one level */
   uint32_t nentries, nsinks;
   uint64_t nedges;
   /* cycle groups, in file order of their first member */
@@ -50,8 +53,8 @@ uint32_t dw_graph_critical_path(const dw_graph *g, uint32_t *out);
 /* Shape figures that the hybrid executor chooses by. */
 typedef struct dw_graph_shape {
   uint32_t nodes, levels, max_width;
-  double avg_width;      /* nodes / levels */
-  double irregularity;   /* coefficient of variation of level widths */
+  double avg_width;    /* nodes / levels */
+  double irregularity; /* coefficient of variation of level widths */
   double edges_per_node;
 } dw_graph_shape;
 
