@@ -35,4 +35,19 @@ int dw_wasm_invoke(dw_wasm_module *m, dw_call *call);
 
 void dw_wasm_module_free(dw_wasm_module *m);
 
+/* Where a module's fd_write output goes (stdout = fd 1, stderr = fd 2): one
+ * call per line, after the call, at most 64 KiB per call and stream. NULL
+ * (the default) writes "[ID stdout] LINE" to the process's stderr. Set it
+ * before running pipelines; it is not synchronised. */
+void dw_wasm_set_log_sink(void (*fn)(void *user, const char *processor_id, int fd, const char *line,
+                                     size_t len),
+                          void *user);
+
+/* The effective limits of a prepared module, for reports and tests. */
+uint64_t dw_wasm_module_fuel(const dw_wasm_module *m);
+uint32_t dw_wasm_module_max_mb(const dw_wasm_module *m);
+dw_intent dw_wasm_module_intent(const dw_wasm_module *m);
+/* Non-zero when prepare found the compiled module in the cache. */
+int dw_wasm_module_cached(const dw_wasm_module *m);
+
 #endif

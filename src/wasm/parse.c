@@ -1,0 +1,700 @@
+/* wasm/parse: see parse.h. A bounds-checked cursor over the bytes; every
+ * LEB128 is limited to its width; every count is checked against the bytes
+ * left before anything is allocated, so a hostile file costs at most its own
+ * size. The instruction walker knows the immediates of every opcode wasm2c
+ * 1.0.32 translates and refuses the rest by name. */
+#include "wasm/parse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct cur {
+  const uint8_t *b;
+  size_t pos, end;
+  char *err;
+  size_t errlen;
+  int failed;
+} cur;
+
+__attribute__((format(printf, 2, 3))) static int fail(cur *c, const char *fmt, ...) {
+  if (!c->failed) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+    c->failed = 1;
+  }
+  return -1;
+}
+
+static int need(cur *c, size_t n, const char *what) {
+  if (c->end - c->pos < n)
+    return fail(c, "%s runs past the end of its section at byte %zu", what, c->pos);
+  return 0;
+}
+
+static int u8(cur *c, uint8_t *v, const char *what) {
+  if (need(c, 1, what)) return -1;
+  *v = c->b[c->pos++];
+  return 0;
+}
+
+/* Unsigned LEB128 of at most `bits` bits. */
+static int uleb(cur *c, unsigned bits, uint64_t *v, const char *what) {
+  uint64_t r = 0;
+  unsigned shift = 0;
+  size_t start = c->pos;
+  for (;;) {
+    if (c->pos >= c->end) return fail(c, "truncated LEB128 number (%s) at byte %zu", what, start);
+    uint8_t byte = c->b[c->pos++];
+    if (shift + 7 >= bits) {
+      /* last permitted byte: no continuation, unused bits zero */
+      unsigned left = bits - shift;
+      if (byte & 0x80 || (left < 7 && (byte >> left) != 0))
+        return fail(c, "malformed LEB128 number (%s) at byte %zu: too long or too large", what,
+                    start);
+      r |= (uint64_t)byte << shift;
+      break;
+    }
+    r |= (uint64_t)(byte & 0x7f) << shift;
+    shift += 7;
+    if (!(byte & 0x80)) break;
+  }
+  *v = r;
+  return 0;
+}
+
+static int u32(cur *c, uint32_t *v, const char *what) {
+  uint64_t x = 0;
+  if (uleb(c, 32, &x, what)) return -1;
+  *v = (uint32_t)x;
+  return 0;
+}
+
+/* Signed LEB128 of at most `bits` bits: only checked and skipped. */
+static int sleb(cur *c, unsigned bits, const char *what) {
+  unsigned shift = 0;
+  size_t start = c->pos;
+  for (;;) {
+    if (c->pos >= c->end) return fail(c, "truncated LEB128 number (%s) at byte %zu", what, start);
+    uint8_t byte = c->b[c->pos++];
+    if (shift + 7 >= bits) {
+      unsigned left = bits - shift; /* bits this byte may carry */
+      if (byte & 0x80) goto bad;
+      if (left < 7) {
+        /* the unused high bits must all equal the sign bit */
+        uint8_t sign = (byte >> (left - 1)) & 1;
+        uint8_t high = (byte & 0x7f) >> left;
+        if (high != (sign ? (0x7f >> left) : 0)) goto bad;
+      }
+      return 0;
+    }
+    shift += 7;
+    if (!(byte & 0x80)) return 0;
+  }
+bad:
+  return fail(c, "malformed LEB128 number (%s) at byte %zu: too long or too large", what, start);
+}
+
+static int skip(cur *c, size_t n, const char *what) {
+  if (need(c, n, what)) return -1;
+  c->pos += n;
+  return 0;
+}
+
+/* A name: length + UTF-8 bytes, copied NUL-terminated into the arena. */
+static int name(cur *c, dw_arena *a, const char **out, const char *what) {
+  uint32_t n;
+  if (u32(c, &n, what) || need(c, n, what)) return -1;
+  if (memchr(c->b + c->pos, 0, n)) return fail(c, "%s holds a NUL byte at byte %zu", what, c->pos);
+  char *s = dw_arena_strndup(a, (const char *)c->b + c->pos, n);
+  if (!s) return fail(c, "out of memory");
+  c->pos += n;
+  *out = s;
+  return 0;
+}
+
+static bool is_valtype(uint8_t t) {
+  return t == DW_WT_I32 || t == DW_WT_I64 || t == DW_WT_F32 || t == DW_WT_F64 || t == 0x70 ||
+         t == 0x6f;
+}
+
+static int valtype(cur *c, uint8_t *t, const char *what) {
+  if (u8(c, t, what)) return -1;
+  if (*t == 0x7b) return fail(c, "SIMD (v128 values) is not supported, in %s", what);
+  if (!is_valtype(*t)) return fail(c, "unknown value type 0x%02x in %s", *t, what);
+  return 0;
+}
+
+static int limits(cur *c, uint32_t *min, uint32_t *max, bool *has_max, bool memory) {
+  uint8_t flags;
+  if (u8(c, &flags, "limits")) return -1;
+  if (memory && (flags & 0x04)) return fail(c, "memory64 is not supported");
+  if (memory && (flags & 0x02)) return fail(c, "shared memory (threads) is not supported");
+  if (flags > 1) return fail(c, "unknown limits flags 0x%02x", flags);
+  if (u32(c, min, "limits minimum")) return -1;
+  *has_max = flags & 1;
+  *max = 0;
+  if (*has_max) {
+    if (u32(c, max, "limits maximum")) return -1;
+    if (*max < *min) return fail(c, "limits maximum %u is below the minimum %u", *max, *min);
+  }
+  return 0;
+}
+
+static const char *const section_names[] = {"custom", "type",   "import",    "function", "table",
+                                            "memory", "global", "export",    "start",    "element",
+                                            "code",   "data",   "datacount", "tag"};
+
+/* ------------------------------------------------------------ instructions */
+
+static int blocktype(cur *c, uint32_t ntypes) {
+  if (c->pos >= c->end) return fail(c, "truncated block type at byte %zu", c->pos);
+  uint8_t t = c->b[c->pos];
+  if (t == 0x40 || is_valtype(t)) return c->pos++, 0;
+  if (t == 0x7b) return fail(c, "SIMD (v128 values) is not supported");
+  /* s33 type index */
+  size_t start = c->pos;
+  uint64_t r = 0;
+  unsigned shift = 0;
+  for (int i = 0; i < 5; i++) {
+    if (c->pos >= c->end) return fail(c, "truncated block type at byte %zu", start);
+    uint8_t byte = c->b[c->pos++];
+    r |= (uint64_t)(byte & 0x7f) << shift;
+    shift += 7;
+    if (!(byte & 0x80)) {
+      if (byte & 0x40) return fail(c, "malformed block type at byte %zu", start);
+      if (r >= ntypes)
+        return fail(c, "block type index %llu out of range at byte %zu", (unsigned long long)r,
+                    start);
+      return 0;
+    }
+  }
+  return fail(c, "malformed block type at byte %zu", start);
+}
+
+static int memarg(cur *c) {
+  uint32_t align, off;
+  if (u32(c, &align, "alignment")) return -1;
+  if (align >= 64) return fail(c, "multiple memories are not supported");
+  if (align > 3) return fail(c, "alignment 2^%u is too large at byte %zu", align, c->pos);
+  return u32(c, &off, "offset");
+}
+
+static int zero_byte(cur *c, const char *what) {
+  uint8_t z;
+  if (u8(c, &z, what)) return -1;
+  if (z != 0) return fail(c, "multiple memories are not supported (%s)", what);
+  return 0;
+}
+
+/* Walk instructions until the `end` that closes depth 0 (a function body or
+ * a constant expression). `constant` limits it to constant instructions. */
+static int instrs(cur *c, uint32_t ntypes, bool constant) {
+  uint32_t depth = 0;
+  uint32_t x;
+  while (!c->failed) {
+    size_t at = c->pos;
+    uint8_t op;
+    if (u8(c, &op, "instruction")) return -1;
+    if (constant && !(op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0x23 ||
+                      op == 0xd0 || op == 0xd2 || op == 0x0b))
+      return fail(c, "instruction 0x%02x is not allowed in a constant expression at byte %zu", op,
+                  at);
+    switch (op) {
+      case 0x00:
+      case 0x01:
+      case 0x05:
+      case 0x0f:
+      case 0x1a:
+      case 0x1b:
+      case 0xd1:
+        break;
+      case 0x02:
+      case 0x03:
+      case 0x04:
+        if (blocktype(c, ntypes)) return -1;
+        if (++depth > 100000) return fail(c, "blocks nested too deeply at byte %zu", at);
+        break;
+      case 0x0b:
+        if (depth == 0) return 0;
+        depth--;
+        break;
+      case 0x0c:
+      case 0x0d:
+      case 0x10:
+      case 0x20:
+      case 0x21:
+      case 0x22:
+      case 0x23:
+      case 0x24:
+      case 0x25:
+      case 0x26:
+      case 0xd2:
+        if (u32(c, &x, "immediate")) return -1;
+        break;
+      case 0x0e: {
+        uint32_t n;
+        if (u32(c, &n, "br_table size")) return -1;
+        if (n > c->end - c->pos) return fail(c, "br_table size %u too large at byte %zu", n, at);
+        for (uint32_t i = 0; i <= n; i++)
+          if (u32(c, &x, "br_table label")) return -1;
+        break;
+      }
+      case 0x11:
+        if (u32(c, &x, "type index")) return -1;
+        if (x >= ntypes) return fail(c, "call_indirect type %u out of range at byte %zu", x, at);
+        if (u32(c, &x, "table index")) return -1;
+        break;
+      case 0x12:
+      case 0x13:
+        return fail(c, "tail calls are not supported (byte %zu)", at);
+      case 0x06:
+      case 0x07:
+      case 0x08:
+      case 0x09:
+      case 0x18:
+      case 0x19:
+        return fail(c, "exception handling is not supported (byte %zu)", at);
+      case 0x1c: {
+        uint32_t n;
+        uint8_t t;
+        if (u32(c, &n, "select types")) return -1;
+        if (n != 1) return fail(c, "select with %u types at byte %zu", n, at);
+        if (valtype(c, &t, "select")) return -1;
+        break;
+      }
+      case 0x3f:
+      case 0x40:
+        if (zero_byte(c, "memory.size/grow")) return -1;
+        break;
+      case 0x41:
+        if (sleb(c, 32, "i32.const")) return -1;
+        break;
+      case 0x42:
+        if (sleb(c, 64, "i64.const")) return -1;
+        break;
+      case 0x43:
+        if (skip(c, 4, "f32.const")) return -1;
+        break;
+      case 0x44:
+        if (skip(c, 8, "f64.const")) return -1;
+        break;
+      case 0xd0: {
+        uint8_t t;
+        if (u8(c, &t, "ref.null")) return -1;
+        if (t != 0x70 && t != 0x6f) return fail(c, "bad ref.null type at byte %zu", at);
+        break;
+      }
+      case 0xfc: {
+        uint32_t sub;
+        if (u32(c, &sub, "0xfc opcode")) return -1;
+        switch (sub) {
+          case 0:
+          case 1:
+          case 2:
+          case 3:
+          case 4:
+          case 5:
+          case 6:
+          case 7:
+            break;
+          case 8:
+            if (u32(c, &x, "data index") || zero_byte(c, "memory.init")) return -1;
+            break;
+          case 9:
+          case 13:
+          case 15:
+          case 16:
+          case 17:
+            if (u32(c, &x, "index")) return -1;
+            break;
+          case 10:
+            if (zero_byte(c, "memory.copy") || zero_byte(c, "memory.copy")) return -1;
+            break;
+          case 11:
+            if (zero_byte(c, "memory.fill")) return -1;
+            break;
+          case 12:
+          case 14:
+            if (u32(c, &x, "index") || u32(c, &x, "index")) return -1;
+            break;
+          default:
+            return fail(c, "unknown instruction 0xfc %u at byte %zu", sub, at);
+        }
+        break;
+      }
+      case 0xfd:
+        return fail(c, "SIMD instructions are not supported (byte %zu)", at);
+      case 0xfe:
+        return fail(c, "threads (atomic instructions) are not supported (byte %zu)", at);
+      default:
+        if (op >= 0x28 && op <= 0x3e) {
+          if (memarg(c)) return -1;
+        } else if (op >= 0x45 && op <= 0xc4) {
+          /* numeric, no immediates */
+        } else {
+          return fail(c, "unknown instruction 0x%02x at byte %zu", op, at);
+        }
+    }
+  }
+  return -1;
+}
+
+/* --------------------------------------------------------------- sections */
+
+static int sec_type(cur *c, dw_arena *a, dw_wasm_info *w) {
+  uint32_t n;
+  if (u32(c, &n, "type count")) return -1;
+  if (n > c->end - c->pos) return fail(c, "type count %u exceeds the section", n);
+  w->types = dw_arena_calloc(a, n ? n : 1, sizeof *w->types);
+  if (!w->types) return fail(c, "out of memory");
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t form;
+    if (u8(c, &form, "type form")) return -1;
+    if (form != 0x60) return fail(c, "type %u is not a function type (0x%02x)", i, form);
+    dw_wasm_functype *t = &w->types[i];
+    uint8_t v;
+    if (u32(c, &t->np, "parameter count")) return -1;
+    if (t->np > DW_WASM_MAX_PARAMS) return fail(c, "type %u has too many parameters", i);
+    t->params = c->b + c->pos;
+    for (uint32_t k = 0; k < t->np; k++)
+      if (valtype(c, &v, "a function type")) return -1;
+    if (u32(c, &t->nr, "result count")) return -1;
+    if (t->nr > DW_WASM_MAX_PARAMS) return fail(c, "type %u has too many results", i);
+    t->results = c->b + c->pos;
+    for (uint32_t k = 0; k < t->nr; k++)
+      if (valtype(c, &v, "a function type")) return -1;
+  }
+  w->ntypes = n;
+  return 0;
+}
+
+static int sec_import(cur *c, dw_arena *a, dw_wasm_info *w) {
+  uint32_t n;
+  if (u32(c, &n, "import count")) return -1;
+  if (n > c->end - c->pos) return fail(c, "import count %u exceeds the section", n);
+  w->imports = dw_arena_calloc(a, n ? n : 1, sizeof *w->imports);
+  if (!w->imports) return fail(c, "out of memory");
+  for (uint32_t i = 0; i < n; i++) {
+    dw_wasm_import *im = &w->imports[i];
+    if (name(c, a, &im->module, "import module name") || name(c, a, &im->name, "import name") ||
+        u8(c, &im->kind, "import kind"))
+      return -1;
+    uint32_t mn, mx;
+    bool hm;
+    uint8_t t;
+    switch (im->kind) {
+      case 0:
+        if (u32(c, &im->type, "import type")) return -1;
+        if (im->type >= w->ntypes)
+          return fail(c, "import '%s.%s' names type %u, which does not exist", im->module, im->name,
+                      im->type);
+        w->nfunc_imports++;
+        break;
+      case 1:
+        if (u8(c, &t, "table type") || limits(c, &mn, &mx, &hm, false)) return -1;
+        break;
+      case 2:
+        if (limits(c, &mn, &mx, &hm, true)) return -1;
+        break;
+      case 3:
+        if (valtype(c, &t, "global import") || u8(c, &t, "mutability")) return -1;
+        break;
+      case 4:
+        return fail(c, "exception handling (tag import '%s.%s') is not supported", im->module,
+                    im->name);
+      default:
+        return fail(c, "import '%s.%s' has unknown kind %u", im->module, im->name, im->kind);
+    }
+  }
+  w->nimports = n;
+  return 0;
+}
+
+static int sec_function(cur *c, dw_arena *a, dw_wasm_info *w) {
+  uint32_t n;
+  if (u32(c, &n, "function count")) return -1;
+  if (n > c->end - c->pos) return fail(c, "function count %u exceeds the section", n);
+  if ((uint64_t)n + w->nfunc_imports > DW_WASM_MAX_FUNCS)
+    return fail(c, "too many functions (%u)", n);
+  w->nfuncs = w->nfunc_imports + n;
+  w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
+  if (!w->func_type) return fail(c, "out of memory");
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < w->nimports; i++)
+    if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t t;
+    if (u32(c, &t, "function type")) return -1;
+    if (t >= w->ntypes) return fail(c, "function %u names type %u, which does not exist", k, t);
+    w->func_type[k++] = t;
+  }
+  return 0;
+}
+
+static int sec_table(cur *c) {
+  uint32_t n;
+  if (u32(c, &n, "table count")) return -1;
+  if (n > c->end - c->pos) return fail(c, "table count %u exceeds the section", n);
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t t;
+    uint32_t mn, mx;
+    bool hm;
+    if (u8(c, &t, "table type")) return -1;
+    if (t != 0x70 && t != 0x6f) return fail(c, "table %u has unknown element type 0x%02x", i, t);
+    if (limits(c, &mn, &mx, &hm, false)) return -1;
+    if (mn > DW_WASM_MAX_TABLE)
+      return fail(c, "table %u starts with %u elements (the limit is %u)", i, mn,
+                  DW_WASM_MAX_TABLE);
+  }
+  return 0;
+}
+
+static int sec_memory(cur *c, dw_wasm_info *w) {
+  uint32_t n;
+  if (u32(c, &n, "memory count")) return -1;
+  if (n + w->nmemories > 1) return fail(c, "multiple memories are not supported");
+  if (n == 1) {
+    if (limits(c, &w->mem_initial, &w->mem_max, &w->mem_has_max, true)) return -1;
+    if (w->mem_initial > 65536 || (w->mem_has_max && w->mem_max > 65536))
+      return fail(c, "memory size above 65536 pages (4 GiB)");
+    w->nmemories = 1;
+  }
+  return 0;
+}
+
+static int sec_global(cur *c, uint32_t ntypes) {
+  uint32_t n;
+  if (u32(c, &n, "global count")) return -1;
+  if (n > c->end - c->pos) return fail(c, "global count %u exceeds the section", n);
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t t, mut;
+    if (valtype(c, &t, "a global") || u8(c, &mut, "mutability")) return -1;
+    if (mut > 1) return fail(c, "global %u has bad mutability %u", i, mut);
+    if (instrs(c, ntypes, true)) return -1;
+  }
+  return 0;
+}
+
+static int sec_export(cur *c, dw_arena *a, dw_wasm_info *w) {
+  uint32_t n;
+  if (u32(c, &n, "export count")) return -1;
+  if (n > c->end - c->pos) return fail(c, "export count %u exceeds the section", n);
+  w->exports = dw_arena_calloc(a, n ? n : 1, sizeof *w->exports);
+  if (!w->exports) return fail(c, "out of memory");
+  for (uint32_t i = 0; i < n; i++) {
+    dw_wasm_export *e = &w->exports[i];
+    if (name(c, a, &e->name, "export name") || u8(c, &e->kind, "export kind") ||
+        u32(c, &e->index, "export index"))
+      return -1;
+    if (e->kind > 3) return fail(c, "export '%s' has unknown kind %u", e->name, e->kind);
+    if (e->kind == 0 && e->index >= w->nfuncs)
+      return fail(c, "export '%s' names function %u, which does not exist", e->name, e->index);
+    for (uint32_t k = 0; k < i; k++)
+      if (!strcmp(w->exports[k].name, e->name))
+        return fail(c, "export name '%s' is used twice", e->name);
+  }
+  w->nexports = n;
+  return 0;
+}
+
+static int sec_code(cur *c, dw_wasm_info *w) {
+  uint32_t n;
+  if (u32(c, &n, "function body count")) return -1;
+  if (n != w->nfuncs - w->nfunc_imports)
+    return fail(c, "the code section has %u bodies for %u functions", n,
+                w->nfuncs - w->nfunc_imports);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t size;
+    if (u32(c, &size, "function body size") || need(c, size, "a function body")) return -1;
+    size_t save_end = c->end;
+    c->end = c->pos + size;
+    uint32_t ngroups;
+    uint64_t nlocals = 0;
+    if (u32(c, &ngroups, "local count")) return -1;
+    for (uint32_t g = 0; g < ngroups; g++) {
+      uint32_t cnt;
+      uint8_t t;
+      if (u32(c, &cnt, "local count") || valtype(c, &t, "the locals of a function")) return -1;
+      nlocals += cnt;
+      if (nlocals > DW_WASM_MAX_LOCALS)
+        return fail(c, "function %u declares more than %u locals", w->nfunc_imports + i,
+                    DW_WASM_MAX_LOCALS);
+    }
+    if (instrs(c, w->ntypes, false)) return -1;
+    if (c->pos != c->end)
+      return fail(c, "function %u has bytes after its final 'end'", w->nfunc_imports + i);
+    c->end = save_end;
+  }
+  w->ncode = n;
+  return 0;
+}
+
+/* --------------------------------------------------------------- module */
+
+dw_wasm_kind dw_wasm_sniff(const uint8_t *b, size_t len) {
+  if (len < 8 || memcmp(b, "\0asm", 4) != 0) return DW_WASM_NOT_WASM;
+  if (b[4] == 1 && b[5] == 0 && b[6] == 0 && b[7] == 0) return DW_WASM_CORE_MODULE;
+  if (b[6] == 1 && b[7] == 0) return DW_WASM_COMPONENT; /* layer 1: any component version */
+  return DW_WASM_UNKNOWN_VERSION;
+}
+
+static int order_of(uint8_t id) {
+  /* the order non-custom sections must appear in */
+  static const int ord[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
+  return id < sizeof ord / sizeof *ord ? ord[id] : -1;
+}
+
+int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, char *err,
+                  size_t errlen) {
+  memset(w, 0, sizeof *w);
+  cur c = {.b = b, .pos = 0, .end = len, .err = err, .errlen = errlen};
+  if (errlen) err[0] = 0;
+  if (len > DW_WASM_MAX_MODULE_BYTES)
+    return fail(&c, "the module is %zu bytes; the limit is 16 MiB", len);
+  switch (dw_wasm_sniff(b, len)) {
+    case DW_WASM_NOT_WASM:
+      return fail(&c, "not a WebAssembly binary (no \\0asm header)");
+    case DW_WASM_COMPONENT:
+      return fail(&c, "a WebAssembly component; components are not supported yet");
+    case DW_WASM_UNKNOWN_VERSION:
+      return fail(&c, "unknown WebAssembly version %u", b[4] | b[5] << 8);
+    case DW_WASM_CORE_MODULE:
+      break;
+  }
+  c.pos = 8;
+  int last = 0;
+  bool seen_func = false, seen_code = false;
+  while (c.pos < len) {
+    uint8_t id;
+    uint32_t size;
+    size_t at = c.pos;
+    c.end = len;
+    if (u8(&c, &id, "section id") || u32(&c, &size, "section size")) return -1;
+    if (id > 13) return fail(&c, "unknown section id %u at byte %zu", id, at);
+    if (size > len - c.pos)
+      return fail(&c, "section %u (%s) runs past the end of the file at byte %zu", id,
+                  section_names[id], at);
+    size_t body_end = c.pos + size;
+    c.end = body_end;
+    if (id != 0) {
+      int o = order_of(id);
+      if (o <= last)
+        return fail(&c, "section %u (%s) is out of order or repeated at byte %zu", id,
+                    section_names[id], at);
+      last = o;
+    }
+    int r = 0;
+    switch (id) {
+      case 0: {
+        const char *nm;
+        if (name(&c, a, &nm, "custom section name")) return -1;
+        if (!strncmp(nm, "component-type", 14) || !strcmp(nm, "component"))
+          w->component_section = nm;
+        c.pos = body_end;
+        break;
+      }
+      case 1:
+        r = sec_type(&c, a, w);
+        break;
+      case 2:
+        r = sec_import(&c, a, w);
+        break;
+      case 3:
+        r = sec_function(&c, a, w), seen_func = true;
+        break;
+      case 4:
+        r = sec_table(&c);
+        break;
+      case 5:
+        r = sec_memory(&c, w);
+        break;
+      case 6:
+        r = sec_global(&c, w->ntypes);
+        break;
+      case 7:
+        if (!seen_func) {
+          w->nfuncs = w->nfunc_imports;
+          w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
+          if (!w->func_type) return fail(&c, "out of memory");
+          uint32_t k = 0;
+          for (uint32_t i = 0; i < w->nimports; i++)
+            if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
+          seen_func = true;
+        }
+        r = sec_export(&c, a, w);
+        break;
+      case 8: {
+        uint32_t f;
+        r = u32(&c, &f, "start function");
+        w->has_start = true;
+        break;
+      }
+      case 9:
+      case 11:
+      case 12:
+        c.pos = body_end; /* checked in full by wasm2c when compiling */
+        break;
+      case 10:
+        r = sec_code(&c, w), seen_code = true;
+        break;
+      case 13:
+        return fail(&c, "exception handling (tag section) is not supported");
+    }
+    if (r) return -1;
+    if (c.pos != body_end)
+      return fail(&c, "section %u (%s) has %zu unread bytes at its end", id, section_names[id],
+                  body_end - c.pos);
+    c.pos = body_end;
+  }
+  if (!seen_code && w->nfuncs > w->nfunc_imports)
+    return fail(&c, "functions are declared but the code section is missing");
+  if (!seen_func) w->nfuncs = w->nfunc_imports;
+  return 0;
+}
+
+const dw_wasm_export *dw_wasm_find_export(const dw_wasm_info *w, const char *nm) {
+  for (uint32_t i = 0; i < w->nexports; i++)
+    if (!strcmp(w->exports[i].name, nm)) return &w->exports[i];
+  return NULL;
+}
+
+bool dw_wasm_func_sig_is(const dw_wasm_info *w, uint32_t fi, const char *params,
+                         const char *results) {
+  if (fi >= w->nfuncs || !w->func_type) return false;
+  const dw_wasm_functype *t = &w->types[w->func_type[fi]];
+  size_t np = strlen(params), nr = strlen(results);
+  return t->np == np && t->nr == nr && memcmp(t->params, params, np) == 0 &&
+         memcmp(t->results, results, nr) == 0;
+}
+
+static const char *vt_name(uint8_t t) {
+  switch (t) {
+    case DW_WT_I32:
+      return "i32";
+    case DW_WT_I64:
+      return "i64";
+    case DW_WT_F32:
+      return "f32";
+    case DW_WT_F64:
+      return "f64";
+    case 0x70:
+      return "funcref";
+    case 0x6f:
+      return "externref";
+  }
+  return "?";
+}
+
+void dw_wasm_sig_text(const dw_wasm_functype *t, char *buf, size_t size) {
+  size_t n = 0;
+  n += snprintf(buf + n, n < size ? size - n : 0, "(");
+  for (uint32_t i = 0; i < t->np; i++)
+    n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "", vt_name(t->params[i]));
+  n += snprintf(buf + n, n < size ? size - n : 0, ") -> ");
+  if (t->nr == 0) n += snprintf(buf + n, n < size ? size - n : 0, "()");
+  for (uint32_t i = 0; i < t->nr; i++)
+    n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "", vt_name(t->results[i]));
+}

@@ -1,0 +1,14 @@
+;; tests/wasm/bad_len.wat: hostile: returns an output length running past its memory.
+(module
+  (memory (export "memory") 1)
+  (global $top (mut i32) (i32.const 1024))
+  (func $allocate (export "allocate") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $top))
+    (global.set $top (i32.add (global.get $top) (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8))))
+    (local.get $p))
+  (func (export "deallocate") (param i32 i32))
+  (func (export "process") (param $in i32) (param $len i32) (param $out_len i32) (result i32)
+    (i32.store (local.get $out_len) (i32.const 0x7fffffff))
+    (local.get $in))
+)

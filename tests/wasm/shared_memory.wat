@@ -1,0 +1,7 @@
+;; tests/wasm/shared_memory.wat: a shared memory (threads; refused).
+(module
+  (memory (export "memory") 1 1 shared)
+  (func (export "allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "deallocate") (param i32 i32))
+  (func (export "process") (param i32 i32 i32) (result i32) (i32.const 0))
+)
