@@ -83,7 +83,7 @@ char *dw_result_to_json(const dw_result *r) {
     }
     if (p->reason) json_object_set_new(o, "reason", json_string(p->reason));
     json_array_append_new(procs, o);
-    if (p->status == DW_PROC_SUCCEEDED)
+    if (p->status == DW_PROC_SUCCEEDED && p->metadata_count)
       json_object_set_new(meta, p->id, kv_object(p->metadata, p->metadata_count));
   }
   json_object_set_new(root, "processors", procs);
