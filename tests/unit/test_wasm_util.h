@@ -31,13 +31,13 @@ __attribute__((weak)) const dw_val *dw_val_get(const dw_val *v, const char *key)
   return NULL;
 }
 
-static const char *tw_dir(const char *var, const char *fallback) {
+static inline const char *tw_dir(const char *var, const char *fallback) {
   const char *d = getenv(var);
   return d && *d ? d : fallback;
 }
 
 /* Path of the binary of fixture `name` (tests/wasm/NAME.wat), built once. */
-static const char *tw_fixture(const char *name) {
+static inline const char *tw_fixture(const char *name) {
   static char paths[64][1024];
   static char names[64][64];
   static int n;
@@ -62,7 +62,7 @@ static const char *tw_fixture(const char *name) {
 }
 
 /* An example module built by examples/wasm (in <build>/wasm_components). */
-static const char *tw_example(const char *name) {
+static inline const char *tw_example(const char *name) {
   static char path[16][1024];
   static int k;
   char *p = path[k++ % 16];
@@ -83,7 +83,7 @@ typedef struct tw_pipe {
   char capbuf[8][32];
 } tw_pipe;
 
-static void tw_init(tw_pipe *t, const char *id, const char *module, ...) {
+static inline void tw_init(tw_pipe *t, const char *id, const char *module, ...) {
   memset(t, 0, sizeof *t);
   dw_arena_init(&t->spec.arena);
   t->spec.file = "test.yaml";
@@ -142,10 +142,10 @@ static void tw_init(tw_pipe *t, const char *id, const char *module, ...) {
   t->proc.options = t->opts.n ? &t->opts : NULL;
 }
 
-static void tw_free(tw_pipe *t) { dw_arena_free(&t->spec.arena); }
+static inline void tw_free(tw_pipe *t) { dw_arena_free(&t->spec.arena); }
 
 /* The diagnostics of dw_wasm_check, formatted one per line into buf. */
-static int tw_check(tw_pipe *t, char *buf, size_t size, dw_intent *intent) {
+static inline int tw_check(tw_pipe *t, char *buf, size_t size, dw_intent *intent) {
   dw_diags *d = dw_diags_new();
   dw_intent in = DW_INTENT_TRANSFORM;
   int n = dw_wasm_check(&t->spec, &t->proc, &in, d);
@@ -161,7 +161,7 @@ static int tw_check(tw_pipe *t, char *buf, size_t size, dw_intent *intent) {
   return n;
 }
 
-static dw_wasm_module *tw_prepare(tw_pipe *t) {
+static inline dw_wasm_module *tw_prepare(tw_pipe *t) {
   char err[2048];
   dw_wasm_module *m = dw_wasm_prepare(&t->spec, &t->proc, NULL, err, sizeof err);
   if (!m) fprintf(stderr, "prepare %s: %s\n", t->proc.id, err);
@@ -170,7 +170,7 @@ static dw_wasm_module *tw_prepare(tw_pipe *t) {
 
 /* One call; returns the dw_call's result code and keeps the call for
  * inspection (caller clears it). */
-static int tw_call(dw_wasm_module *m, dw_call *c, const char *id, const char *input,
+static inline int tw_call(dw_wasm_module *m, dw_call *c, const char *id, const char *input,
                    const atomic_int *cancel, uint64_t deadline_ns) {
   dw_call_init(c, id, (const uint8_t *)input, input ? strlen(input) : 0, NULL);
   c->cancel = cancel;
@@ -178,7 +178,7 @@ static int tw_call(dw_wasm_module *m, dw_call *c, const char *id, const char *in
   return dw_wasm_invoke(m, c);
 }
 
-static const char *tw_md(const dw_call *c, const char *key) {
+static inline const char *tw_md(const dw_call *c, const char *key) {
   for (size_t i = 0; i < c->md_n; i++)
     if (!strcmp(c->md[i].key, key)) return c->md[i].value;
   return NULL;
