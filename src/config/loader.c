@@ -1,0 +1,795 @@
+/* config/loader: YAML text -> dw_spec. Checks everything that does not need
+ * the graph (SPEC section 1): types, required keys, enum values, numbers,
+ * duplicate ids, unknown dependencies, built-in names, options, input_from,
+ * fuel bounds. Reports every problem in one pass, each at the 1-based
+ * position of the value concerned; the caller sorts them. O(n) in the size of
+ * the file: ids go through a hash map, memory comes from spec->arena. */
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/internal.h"
+#include "config/spec.h"
+#include "util/strmap.h"
+#include "util/suggest.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Work allowed for "did you mean" among processor ids (candidates compared),
+ * so that thousands of unknown ids in a huge file stay fast. */
+enum { SUGGEST_BUDGET = 500000 };
+
+typedef struct ld {
+  dw_spec *s;
+  dw_cfg_report rep;
+  const dw_spec_env *env;
+  locale_t cloc; /* "C" numbers whatever the process locale; made on demand */
+  dw_strmap ids; /* id -> index of its first definition */
+  size_t *idlen; /* strlen of each id, for suggestion filtering */
+  const char **cands;
+  uint64_t suggest_budget;
+  dw_strmap modules; /* module as written -> index into modpaths */
+  const char **modpaths;
+  size_t nmod, modcap;
+  const char *builtin_list; /* "a, b, c", made on demand */
+  bool oom;
+} ld;
+
+/* ------------------------------------------------------------- messages */
+
+static const char *show(ld *L, const char *s) { return dw_cfg_show(&L->rep, s, strlen(s)); }
+static const char *showv(ld *L, const dw_val *v) { return dw_cfg_show(&L->rep, v->str, v->len); }
+
+/* A diagnostic about processor `pi` (-1: none): "processor 'x': ..." */
+__attribute__((format(printf, 6, 7))) static void pdiag(ld *L, dw_severity sev, dw_pos pos,
+                                                        int64_t pi, const char *sugg,
+                                                        const char *fmt, ...) {
+  char body[900];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(body, sizeof body, fmt, ap);
+  va_end(ap);
+  if (pi < 0) {
+    dw_cfg_diag(&L->rep, sev, pos, NULL, sugg, "%s", body);
+    return;
+  }
+  const dw_proc_spec *p = &L->s->procs[pi];
+  if (p->id[0])
+    dw_cfg_diag(&L->rep, sev, pos, p->id, sugg, "processor '%s': %s", show(L, p->id), body);
+  else
+    dw_cfg_diag(&L->rep, sev, pos, NULL, sugg, "processor #%u: %s", (unsigned)pi + 1, body);
+}
+
+#define ERR(pos, pi, ...) pdiag(L, DW_SEV_ERROR, pos, pi, NULL, __VA_ARGS__)
+
+/* What a value is, for "got ..." in messages. */
+static const char *describe(ld *L, const dw_val *v) {
+  static const char *const kinds[] = {"null", "", "a list", "a mapping"};
+  if (v->kind == DW_VAL_SCALAR) {
+    char *b = L->rep.show_buf[L->rep.show_next++ % 6];
+    const char *t = showv(L, v);
+    size_t n = strlen(t);
+    memcpy(b + 1, t, n + 1); /* t is the next buffer of the ring, never b */
+    b[0] = '\'';
+    memcpy(b + 1 + n, "'", 2);
+    return b;
+  }
+  if (v->kind == DW_VAL_NULL && v->len == 0) return "no value";
+  return kinds[v->kind];
+}
+
+static void unknown_key(ld *L, dw_pos pos, int64_t pi, const char *where, const char *key,
+                        const char *const *valid, size_t n) {
+  const char *sugg = dw_suggest(key, valid, n);
+  if (where)
+    pdiag(L, DW_SEV_WARNING, pos, pi, sugg, "unknown key '%s' in %s (ignored)", show(L, key),
+          where);
+  else
+    pdiag(L, DW_SEV_WARNING, pos, pi, sugg, "unknown key '%s' (ignored)", show(L, key));
+}
+
+static int key_index(const char *key, const char *const *keys, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(key, keys[i]) == 0) return (int)i;
+  return -1;
+}
+
+/* ---------------------------------------------------------------- values */
+
+/* Text where text is required; NULL (reported) otherwise. */
+static const char *get_str(ld *L, const dw_val *v, int64_t pi, const char *what) {
+  if (v->kind == DW_VAL_SCALAR) {
+    if (dw_cfg_is_bool(v)) {
+      ERR(v->pos, pi, "%s must be a string, got the boolean '%s' (quote it to use it as text)",
+          what, showv(L, v));
+      return NULL;
+    }
+    if (strlen(v->str) != v->len) {
+      ERR(v->pos, pi, "%s must not contain NUL characters", what);
+      return NULL;
+    }
+    return v->str;
+  }
+  ERR(v->pos, pi, "%s must be a string, got %s", what, describe(L, v));
+  return NULL;
+}
+
+/* An enum value: one of names[] (which may include aliases beyond the
+ * `listed` text). Returns the index or -1 (reported). */
+static int get_enum(ld *L, const dw_val *v, int64_t pi, const char *what, const char *const *names,
+                    size_t n, const char *listed) {
+  const char *s = get_str(L, v, pi, what);
+  if (!s) return -1;
+  int i = key_index(s, names, n);
+  if (i >= 0) return i;
+  pdiag(L, DW_SEV_ERROR, v->pos, pi, dw_suggest(s, names, n), "%s must be one of %s, got '%s'",
+        what, listed, showv(L, v));
+  return -1;
+}
+
+/* Digits only (an optional '+'), no overflow. */
+static bool parse_u64(const char *s, size_t len, uint64_t *out, bool *overflow) {
+  size_t i = 0;
+  *overflow = false;
+  if (i < len && s[i] == '+') i++;
+  if (i == len) return false;
+  uint64_t v = 0;
+  for (; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    unsigned d = (unsigned)(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) *overflow = true;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+/* An integer in [min, max]; `wide` says max is only the type's limit (so the
+ * message says ">= min"). */
+static bool get_uint(ld *L, const dw_val *v, int64_t pi, const char *what, uint64_t min,
+                     uint64_t max, bool wide, uint64_t *out) {
+  uint64_t x = 0;
+  bool overflow = false;
+  bool num = v->kind == DW_VAL_SCALAR && !v->quoted && parse_u64(v->str, v->len, &x, &overflow);
+  if (num && !overflow && x >= min && x <= max) {
+    *out = x;
+    return true;
+  }
+  char range[96];
+  if (wide)
+    snprintf(range, sizeof range, "an integer >= %llu", (unsigned long long)min);
+  else
+    snprintf(range, sizeof range, "an integer between %llu and %llu", (unsigned long long)min,
+             (unsigned long long)max);
+  if (v->kind == DW_VAL_SCALAR && v->quoted)
+    ERR(v->pos, pi, "%s must be %s, got the quoted string \"%s\" (write numbers without quotes)",
+        what, range, showv(L, v));
+  else if (num && (overflow || x > max) && wide)
+    ERR(v->pos, pi, "%s must be %s, got %s (too large: at most %llu)", what, range, describe(L, v),
+        (unsigned long long)max);
+  else
+    ERR(v->pos, pi, "%s must be %s, got %s", what, range, describe(L, v));
+  return false;
+}
+
+/* A decimal number: [+]digits[.digits][e[+-]digits] or [+].digits[...]. */
+static bool decimal_syntax(const char *s, size_t len) {
+  size_t i = 0, digits = 0;
+  if (i < len && s[i] == '+') i++;
+  while (i < len && s[i] >= '0' && s[i] <= '9') i++, digits++;
+  if (i < len && s[i] == '.') {
+    i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9') i++, digits++;
+  }
+  if (!digits) return false;
+  if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < len && (s[i] == '+' || s[i] == '-')) i++;
+    size_t e = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9') i++, e++;
+    if (!e) return false;
+  }
+  return i == len;
+}
+
+enum { MAX_SECONDS = 1000000000 }; /* ~31 years: keeps nanoseconds in 64 bits */
+
+static bool get_seconds(ld *L, const dw_val *v, int64_t pi, const char *what, double *out) {
+  if (v->kind == DW_VAL_SCALAR && !v->quoted && decimal_syntax(v->str, v->len)) {
+    if (!L->cloc) L->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    double x = L->cloc ? strtod_l(v->str, NULL, L->cloc) : strtod(v->str, NULL);
+    if (isfinite(x) && x > 0 && x <= MAX_SECONDS) {
+      *out = x;
+      return true;
+    }
+    if (isfinite(x) && x > MAX_SECONDS) {
+      ERR(v->pos, pi, "%s must be at most %d seconds, got %s", what, MAX_SECONDS, describe(L, v));
+      return false;
+    }
+  }
+  if (v->kind == DW_VAL_SCALAR && v->quoted)
+    ERR(v->pos, pi,
+        "%s must be a number of seconds > 0 (fractions allowed), got the quoted string \"%s\" "
+        "(write numbers without quotes)",
+        what, showv(L, v));
+  else
+    ERR(v->pos, pi, "%s must be a number of seconds > 0 (fractions allowed), got %s", what,
+        describe(L, v));
+  return false;
+}
+
+/* A mapping, or null (= empty); NULL (reported) for anything else. */
+static const dw_val *get_map(ld *L, const dw_val *v, int64_t pi, const char *what,
+                             const char *example) {
+  if (v->kind == DW_VAL_MAP) return v;
+  if (v->kind == DW_VAL_NULL) return NULL;
+  ERR(v->pos, pi, "%s must be a mapping (e.g. %s), got %s", what, example, describe(L, v));
+  return NULL;
+}
+
+/* ------------------------------------------------------------ top level */
+
+static const char *const STRATEGY_NAMES[] = {"work_queue", "level", "reactive", "hybrid",
+                                             "level_by_level"};
+static const dw_strategy STRATEGY_VALUES[] = {DW_STRATEGY_WORK_QUEUE, DW_STRATEGY_LEVEL,
+                                              DW_STRATEGY_REACTIVE, DW_STRATEGY_HYBRID,
+                                              DW_STRATEGY_LEVEL};
+static const char *const FAILURE_NAMES[] = {"fail_fast", "continue_on_error", "best_effort"};
+static const char *const INTENT_NAMES[] = {"transform", "analyze"};
+
+static const char *const TOP_KEYS[] = {"strategy", "failure_strategy", "executor_options", "wasm",
+                                       "processors"};
+static const char *const EXEC_KEYS[] = {"max_concurrency", "timeout_seconds", "retry_attempts",
+                                        "batch_size"};
+static const char *const WASM_KEYS[] = {"fuel", "max_memory_mb"};
+static const char *const FUEL_KEYS[] = {"default", "minimum", "maximum"};
+
+static void parse_executor(ld *L, const dw_val *v) {
+  const dw_val *m = get_map(L, v, -1, "executor_options", "executor_options: {max_concurrency: 4}");
+  if (!m) return;
+  dw_spec *s = L->s;
+  for (uint32_t i = 0; i < m->n; i++) {
+    const dw_val *x = &m->items[i];
+    uint64_t u;
+    switch (key_index(m->keys[i], EXEC_KEYS, COUNT(EXEC_KEYS))) {
+      case 0:
+        if (get_uint(L, x, -1, "executor_options.max_concurrency", 1, UINT32_MAX, true, &u))
+          s->max_concurrency = (uint32_t)u;
+        break;
+      case 1:
+        get_seconds(L, x, -1, "executor_options.timeout_seconds", &s->timeout_seconds);
+        break;
+      case 2:
+        if (get_uint(L, x, -1, "executor_options.retry_attempts", 0, INT_MAX, true, &u))
+          s->retry_attempts = (uint32_t)u;
+        break;
+      case 3:
+        if (get_uint(L, x, -1, "executor_options.batch_size", 1, UINT32_MAX, true, &u))
+          s->batch_size = (uint32_t)u;
+        break;
+      default:
+        unknown_key(L, m->key_pos[i], -1, "executor_options", m->keys[i], EXEC_KEYS,
+                    COUNT(EXEC_KEYS));
+    }
+  }
+}
+
+static void parse_wasm(ld *L, const dw_val *v) {
+  const dw_val *m = get_map(L, v, -1, "wasm", "wasm: {max_memory_mb: 64}");
+  if (!m) return;
+  dw_spec *s = L->s;
+  const dw_val *fuel[3] = {0};
+  bool fuel_ok = true;
+  for (uint32_t i = 0; i < m->n; i++) {
+    const dw_val *x = &m->items[i];
+    uint64_t u;
+    switch (key_index(m->keys[i], WASM_KEYS, COUNT(WASM_KEYS))) {
+      case 0: {
+        const dw_val *f = get_map(L, x, -1, "wasm.fuel", "wasm: {fuel: {default: 100000000}}");
+        if (!f) {
+          fuel_ok = x->kind == DW_VAL_NULL;
+          break;
+        }
+        for (uint32_t j = 0; j < f->n; j++) {
+          int k = key_index(f->keys[j], FUEL_KEYS, COUNT(FUEL_KEYS));
+          if (k < 0) {
+            unknown_key(L, f->key_pos[j], -1, "wasm.fuel", f->keys[j], FUEL_KEYS, COUNT(FUEL_KEYS));
+            continue;
+          }
+          static const char *const what[] = {"wasm.fuel.default", "wasm.fuel.minimum",
+                                             "wasm.fuel.maximum"};
+          uint64_t *dst[] = {&s->fuel_default, &s->fuel_min, &s->fuel_max};
+          fuel[k] = &f->items[j];
+          if (!get_uint(L, fuel[k], -1, what[k], 1, UINT64_MAX, true, dst[k])) fuel_ok = false;
+        }
+        break;
+      }
+      case 1:
+        if (get_uint(L, x, -1, "wasm.max_memory_mb", 1, 65535, false, &u))
+          s->max_memory_mb = (uint32_t)u;
+        break;
+      default:
+        unknown_key(L, m->key_pos[i], -1, "wasm", m->keys[i], WASM_KEYS, COUNT(WASM_KEYS));
+    }
+  }
+  if (!fuel_ok) return;
+  unsigned long long d = s->fuel_default, lo = s->fuel_min, hi = s->fuel_max;
+  if (lo > hi) {
+    const dw_val *at = fuel[1] ? fuel[1] : fuel[2];
+    ERR(at->pos, -1,
+        "wasm.fuel.minimum (%llu) is greater than wasm.fuel.maximum (%llu): lower the minimum or "
+        "raise the maximum",
+        lo, hi);
+  } else if (d < lo || d > hi) {
+    const dw_val *at = fuel[0] ? fuel[0] : d < lo ? fuel[1] : fuel[2];
+    ERR(at->pos, -1,
+        "wasm.fuel.default (%llu) must lie between wasm.fuel.minimum (%llu) and "
+        "wasm.fuel.maximum (%llu)",
+        d, lo, hi);
+  }
+}
+
+/* ------------------------------------------------------------ processors */
+
+enum {
+  K_ID,
+  K_TYPE,
+  K_PROCESSOR,
+  K_MODULE,
+  K_DEPENDS_ON,
+  K_OPTIONS,
+  K_INTENT,
+  K_TIMEOUT,
+  K_RETRY,
+  K_INPUT_FROM,
+  K_COUNT
+};
+static const char *const PROC_KEYS[K_COUNT] = {
+    "id",      "type",   "processor",       "module",         "depends_on",
+    "options", "intent", "timeout_seconds", "retry_attempts", "input_from"};
+
+static const char *builtin_list(ld *L) {
+  if (L->builtin_list) return L->builtin_list;
+  size_t n = 1;
+  for (size_t i = 0; i < L->env->nnames; i++) n += strlen(L->env->names[i]) + 2;
+  char *b = dw_arena_alloc(&L->s->arena, n);
+  if (!b) return "";
+  size_t o = 0;
+  for (size_t i = 0; i < L->env->nnames; i++) {
+    size_t k = strlen(L->env->names[i]);
+    if (i) b[o++] = ',', b[o++] = ' ';
+    memcpy(b + o, L->env->names[i], k);
+    o += k;
+  }
+  b[o] = 0;
+  return L->builtin_list = b;
+}
+
+/* "did you mean" among the processor ids, within a global work budget. */
+static const char *suggest_id(ld *L, const char *word) {
+  size_t wl = strlen(word), n = L->s->nprocs;
+  if (wl > 64 || L->suggest_budget < n || !L->cands) return NULL;
+  L->suggest_budget -= n;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t il = L->idlen[i];
+    if (il && (il > wl ? il - wl : wl - il) <= 3) L->cands[k++] = L->s->procs[i].id;
+  }
+  return dw_suggest(word, L->cands, k);
+}
+
+static const char *resolve_module(ld *L, const char *module) {
+  const char *base = L->s->base_dir;
+  if (module[0] == '/' || !base || !base[0]) return module;
+  uint32_t idx;
+  if (dw_strmap_get(&L->modules, module, &idx)) return L->modpaths[idx];
+  size_t bl = strlen(base);
+  const char *joined =
+      dw_arena_printf(&L->s->arena, "%s%s%s", base, base[bl - 1] == '/' ? "" : "/", module);
+  if (!joined) return module;
+  const char *res = joined;
+  if (access(joined, F_OK) != 0 && access(module, F_OK) == 0) res = module;
+  if (L->nmod == L->modcap) {
+    size_t nc = L->modcap ? L->modcap * 2 : 16;
+    const char **np = realloc(L->modpaths, nc * sizeof *np);
+    if (!np) return res;
+    L->modpaths = np;
+    L->modcap = nc;
+  }
+  if (dw_strmap_put(&L->modules, module, (uint32_t)L->nmod, NULL) == 1)
+    L->modpaths[L->nmod++] = res;
+  return res;
+}
+
+static void parse_depends(ld *L, dw_proc_spec *p, int64_t pi, const dw_val *v) {
+  if (v->kind == DW_VAL_NULL) return;
+  if (v->kind != DW_VAL_SEQ) {
+    if (v->kind == DW_VAL_SCALAR && !dw_cfg_is_bool(v))
+      ERR(v->pos, pi, "depends_on must be a list of processor ids; write depends_on: [%s]",
+          showv(L, v));
+    else
+      ERR(v->pos, pi, "depends_on must be a list of processor ids, got %s", describe(L, v));
+    return;
+  }
+  uint32_t n = v->n;
+  const char **deps = dw_arena_calloc(&L->s->arena, n ? n : 1, sizeof *deps);
+  dw_pos *pos = dw_arena_calloc(&L->s->arena, n ? n : 1, sizeof *pos);
+  uint32_t *idx = dw_arena_calloc(&L->s->arena, n ? n : 1, sizeof *idx);
+  if (!deps || !pos || !idx) {
+    L->oom = true;
+    return;
+  }
+  dw_strmap seen;
+  dw_strmap_init(&seen);
+  bool big = n > 16;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const dw_val *d = &v->items[i];
+    const char *id = get_str(L, d, pi, "each depends_on entry");
+    if (!id) continue;
+    bool dup = false;
+    if (big) {
+      int rc = dw_strmap_put(&seen, id, k, NULL);
+      if (rc < 0) L->oom = true;
+      dup = rc == 0;
+    } else {
+      for (uint32_t j = 0; j < k && !dup; j++) dup = strcmp(deps[j], id) == 0;
+    }
+    if (dup) {
+      pdiag(L, DW_SEV_WARNING, d->pos, pi, NULL,
+            "depends_on lists '%s' more than once; the repeat is ignored", showv(L, d));
+      continue;
+    }
+    uint32_t at;
+    if (dw_strmap_get(&L->ids, id, &at)) {
+      idx[k] = at;
+    } else {
+      idx[k] = DW_SPEC_UNRESOLVED;
+      pdiag(L, DW_SEV_ERROR, d->pos, pi, suggest_id(L, id),
+            "depends_on names unknown processor '%s'", showv(L, d));
+    }
+    deps[k] = id;
+    pos[k] = d->pos;
+    k++;
+  }
+  dw_strmap_free(&seen);
+  p->ndeps = k;
+  p->deps = deps;
+  p->dep_pos = pos;
+  p->dep_idx = idx;
+}
+
+static void check_options(ld *L, int64_t pi, const dw_val *opts, const dw_processor_def *def) {
+  if (!def || !def->options) return;
+  size_t nopt = 0;
+  while (def->options[nopt]) nopt++;
+  for (uint32_t i = 0; i < opts->n; i++) {
+    const char *key = opts->keys[i];
+    if (strcmp(key, "intent") == 0) continue; /* read by the loader itself */
+    if (key_index(key, def->options, nopt) < 0) {
+      pdiag(L, DW_SEV_WARNING, opts->key_pos[i], pi, dw_suggest(key, def->options, nopt),
+            "option '%s' is not used by %s", show(L, key), def->name);
+    } else if (opts->items[i].kind != DW_VAL_SCALAR) {
+      ERR(opts->items[i].pos, pi, "option '%s' of %s must be a string, got %s", show(L, key),
+          def->name, describe(L, &opts->items[i]));
+    }
+  }
+}
+
+static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
+  dw_proc_spec *p = &L->s->procs[pi];
+  const dw_val *f[K_COUNT] = {0};
+  dw_pos fk[K_COUNT] = {0};
+  for (uint32_t j = 0; j < item->n; j++) {
+    int k = key_index(item->keys[j], PROC_KEYS, K_COUNT);
+    if (k < 0) {
+      unknown_key(L, item->key_pos[j], pi, NULL, item->keys[j], PROC_KEYS, K_COUNT);
+      continue;
+    }
+    f[k] = &item->items[j];
+    fk[k] = item->key_pos[j];
+  }
+
+  /* type */
+  int type = -1;
+  if (!f[K_TYPE]) {
+    ERR(p->pos, pi, "missing required key 'type' (local or wasm)");
+  } else {
+    const char *t = get_str(L, f[K_TYPE], pi, "type");
+    if (t) {
+      static const char *const types[] = {"local", "wasm"};
+      static const char *const later[] = {"loadable", "grpc", "http"};
+      type = key_index(t, types, 2);
+      if (type < 0 && key_index(t, later, 3) >= 0)
+        ERR(f[K_TYPE]->pos, pi, "processor type '%s' is not supported yet; use local or wasm", t);
+      else if (type < 0)
+        pdiag(L, DW_SEV_ERROR, f[K_TYPE]->pos, pi, dw_suggest(t, types, 2),
+              "type must be one of local, wasm, got '%s'", showv(L, f[K_TYPE]));
+    }
+  }
+  p->type = type == 1 ? DW_PTYPE_WASM : DW_PTYPE_LOCAL;
+  if (f[K_TYPE]) p->type_pos = f[K_TYPE]->pos;
+
+  /* processor / module, by type */
+  const dw_processor_def *def = NULL;
+  if (type == 0) {
+    if (f[K_MODULE])
+      pdiag(L, DW_SEV_WARNING, fk[K_MODULE], pi, NULL,
+            "'module' is ignored for a local processor (it applies to type wasm)");
+    if (!f[K_PROCESSOR]) {
+      ERR(p->pos, pi, "missing required key 'processor': name the built-in processor to run");
+    } else if ((p->processor = get_str(L, f[K_PROCESSOR], pi, "processor"))) {
+      p->processor_pos = f[K_PROCESSOR]->pos;
+      if (L->env && L->env->lookup) {
+        def = L->env->lookup(L->env->ctx, p->processor);
+        if (!def)
+          pdiag(L, DW_SEV_ERROR, p->processor_pos, pi,
+                dw_suggest(p->processor, L->env->names, L->env->nnames),
+                "unknown processor '%s'; the built-in processors are: %s", showv(L, f[K_PROCESSOR]),
+                builtin_list(L));
+      }
+    }
+  } else if (type == 1) {
+    if (f[K_PROCESSOR])
+      pdiag(L, DW_SEV_WARNING, fk[K_PROCESSOR], pi, NULL,
+            "'processor' is ignored for a wasm processor (it applies to type local)");
+    if (!f[K_MODULE]) {
+      ERR(p->pos, pi, "missing required key 'module': give the path of the .wasm file");
+    } else if ((p->module = get_str(L, f[K_MODULE], pi, "module"))) {
+      p->module_pos = f[K_MODULE]->pos;
+      if (!p->module[0]) {
+        ERR(p->module_pos, pi, "module must not be empty: give the path of the .wasm file");
+        p->module = NULL;
+      } else {
+        p->module_path = resolve_module(L, p->module);
+      }
+    }
+  }
+
+  if (f[K_DEPENDS_ON]) parse_depends(L, p, pi, f[K_DEPENDS_ON]);
+
+  /* options, and intent (top-level key wins over options.intent) */
+  const dw_val *opt_intent = NULL;
+  if (f[K_OPTIONS]) {
+    p->options = get_map(L, f[K_OPTIONS], pi, "options", "options: {prefix: \">\"}");
+    if (p->options) {
+      check_options(L, pi, p->options, def);
+      opt_intent = dw_val_get(p->options, "intent");
+    }
+  }
+  if (f[K_INTENT]) {
+    int i = get_enum(L, f[K_INTENT], pi, "intent", INTENT_NAMES, 2, "transform, analyze");
+    if (i >= 0) p->intent = i, p->intent_pos = f[K_INTENT]->pos;
+  }
+  if (opt_intent) {
+    int i = get_enum(L, opt_intent, pi, "options.intent", INTENT_NAMES, 2, "transform, analyze");
+    if (i >= 0 && !f[K_INTENT]) p->intent = i, p->intent_pos = opt_intent->pos;
+  }
+
+  if (f[K_TIMEOUT]) get_seconds(L, f[K_TIMEOUT], pi, "timeout_seconds", &p->timeout_seconds);
+  if (f[K_RETRY]) {
+    uint64_t u;
+    if (get_uint(L, f[K_RETRY], pi, "retry_attempts", 0, INT_MAX, true, &u))
+      p->retry_attempts = (int)u;
+  }
+
+  if (f[K_INPUT_FROM]) {
+    const char *in = get_str(L, f[K_INPUT_FROM], pi, "input_from");
+    if (in) {
+      p->input_from = in;
+      p->input_from_pos = f[K_INPUT_FROM]->pos;
+      uint32_t k = 0;
+      while (k < p->ndeps && strcmp(p->deps[k], in) != 0) k++;
+      if (k == p->ndeps)
+        pdiag(L, DW_SEV_ERROR, p->input_from_pos, pi,
+              p->ndeps ? dw_suggest(in, p->deps, p->ndeps) : NULL,
+              "input_from '%s' is not one of this processor's depends_on; add it to depends_on "
+              "or name one of them",
+              showv(L, f[K_INPUT_FROM]));
+      else if (p->dep_idx[k] != DW_SPEC_UNRESOLVED)
+        p->input_from_idx = (int32_t)p->dep_idx[k];
+    }
+  }
+}
+
+static void parse_processors(ld *L, const dw_val *v) {
+  dw_spec *s = L->s;
+  if (v->kind == DW_VAL_NULL) return; /* "processors:" alone: an empty pipeline */
+  if (v->kind != DW_VAL_SEQ) {
+    ERR(v->pos, -1,
+        "processors must be a list of processors (each a mapping with 'id' and "
+        "'type'), got %s",
+        describe(L, v));
+    return;
+  }
+  uint32_t n = v->n;
+  s->procs = dw_arena_calloc(&s->arena, n ? n : 1, sizeof *s->procs);
+  L->idlen = calloc(n ? n : 1, sizeof *L->idlen);
+  L->cands = calloc(n ? n : 1, sizeof *L->cands);
+  if (!s->procs || !L->idlen || !L->cands) {
+    L->oom = true;
+    return;
+  }
+  s->nprocs = n;
+
+  /* pass 1: ids, so that depends_on can name processors defined later */
+  for (uint32_t i = 0; i < n; i++) {
+    dw_proc_spec *p = &s->procs[i];
+    const dw_val *item = &v->items[i];
+    p->id = "";
+    p->pos = item->pos;
+    p->intent = -1;
+    p->timeout_seconds = -1;
+    p->retry_attempts = -1;
+    p->input_from_idx = -1;
+    if (item->kind != DW_VAL_MAP) {
+      ERR(item->pos, -1, "each processor must be a mapping with at least 'id' and 'type', got %s",
+          describe(L, item));
+      continue;
+    }
+    const dw_val *idv = dw_val_get(item, "id");
+    if (!idv) {
+      ERR(item->pos, i, "missing required key 'id': give the processor a unique id");
+      continue;
+    }
+    const char *id = get_str(L, idv, i, "id");
+    if (!id) continue;
+    p->id_pos = idv->pos;
+    if (!id[0]) {
+      ERR(idv->pos, i, "id must not be empty");
+      continue;
+    }
+    if (strcmp(id, "initial_context") == 0) /* SPEC 3: the run's own metadata */
+      dw_cfg_diag(&L->rep, DW_SEV_ERROR, idv->pos, id, NULL,
+                  "processor id 'initial_context' is reserved for the run's context metadata; "
+                  "choose another id");
+    uint32_t first;
+    int rc = dw_strmap_put(&L->ids, id, i, &first);
+    if (rc < 0) {
+      L->oom = true;
+      return;
+    }
+    p->id = id;
+    L->idlen[i] = idv->len;
+    if (rc == 0) {
+      const dw_proc_spec *q = &s->procs[first];
+      dw_cfg_diag(&L->rep, DW_SEV_ERROR, idv->pos, id, NULL,
+                  "duplicate processor id '%s' (first defined at line %u, column %u); ids must "
+                  "be unique",
+                  showv(L, idv), q->id_pos.line, q->id_pos.col);
+    }
+  }
+
+  /* pass 2: everything else */
+  for (uint32_t i = 0; i < n; i++)
+    if (v->items[i].kind == DW_VAL_MAP) parse_processor(L, i, &v->items[i]);
+}
+
+static void parse_top(ld *L, const dw_val *root) {
+  dw_spec *s = L->s;
+  const dw_val *procs = NULL;
+  for (uint32_t i = 0; i < root->n; i++) {
+    const dw_val *v = &root->items[i];
+    int k;
+    switch ((k = key_index(root->keys[i], TOP_KEYS, COUNT(TOP_KEYS)))) {
+      case 0:
+        k = get_enum(L, v, -1, "strategy", STRATEGY_NAMES, COUNT(STRATEGY_NAMES),
+                     "work_queue, level, reactive, hybrid");
+        if (k >= 0) s->strategy = STRATEGY_VALUES[k];
+        break;
+      case 1:
+        k = get_enum(L, v, -1, "failure_strategy", FAILURE_NAMES, COUNT(FAILURE_NAMES),
+                     "fail_fast, continue_on_error, best_effort");
+        if (k >= 0) s->failure = (dw_failure_strategy)k;
+        break;
+      case 2:
+        parse_executor(L, v);
+        break;
+      case 3:
+        parse_wasm(L, v);
+        break;
+      case 4:
+        procs = v;
+        break;
+      default:
+        unknown_key(L, root->key_pos[i], -1, NULL, root->keys[i], TOP_KEYS, COUNT(TOP_KEYS));
+    }
+  }
+  if (!procs)
+    ERR(root->pos, -1,
+        "missing required key 'processors': list the pipeline's processors under it "
+        "(an empty pipeline is 'processors: []')");
+  else
+    parse_processors(L, procs);
+}
+
+/* ------------------------------------------------------------------- API */
+
+static void spec_defaults(dw_spec *s) {
+  s->strategy = DW_STRATEGY_HYBRID;
+  s->failure = DW_FAILURE_FAIL_FAST;
+  s->max_concurrency = 0;
+  s->timeout_seconds = -1;
+  s->retry_attempts = 0;
+  s->batch_size = 1;
+  s->fuel_default = 100000000;
+  s->fuel_min = 1000000;
+  s->fuel_max = 500000000;
+  s->max_memory_mb = 64;
+}
+
+dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data, size_t len,
+                       const dw_spec_env *env, dw_diags *diags) {
+  dw_diags *own = NULL;
+  if (!diags && !(diags = own = dw_diags_new())) return NULL;
+  dw_spec *s = calloc(1, sizeof *s);
+  if (!s) {
+    dw_diags_free(own);
+    return NULL;
+  }
+  dw_arena_init(&s->arena);
+  spec_defaults(s);
+  s->file = dw_arena_strdup(&s->arena, file ? file : "<input>");
+  s->base_dir = base_dir ? dw_arena_strdup(&s->arena, base_dir) : NULL;
+
+  ld L;
+  memset(&L, 0, sizeof L);
+  L.s = s;
+  L.env = env;
+  L.suggest_budget = SUGGEST_BUDGET;
+  dw_strmap_init(&L.ids);
+  dw_strmap_init(&L.modules);
+  dw_cfg_report_init(&L.rep, diags, s->file ? s->file : file);
+
+  bool fail = false;
+  const dw_val *root = NULL;
+  if (!s->file || (base_dir && !s->base_dir)) {
+    L.oom = fail = true;
+  } else if (len > (size_t)DW_SPEC_MAX_BYTES) {
+    dw_cfg_diag(&L.rep, DW_SEV_ERROR, (dw_pos){0, 0}, NULL, NULL,
+                "the file is %zu bytes; pipeline files are limited to %d MiB", len,
+                (int)(DW_SPEC_MAX_BYTES >> 20));
+    fail = true;
+  } else if (!(root = dw_cfg_read_yaml(&s->arena, &L.rep, data ? data : "", data ? len : 0))) {
+    fail = true;
+  } else if (root->kind == DW_VAL_NULL) {
+    dw_cfg_diag(&L.rep, DW_SEV_ERROR, (dw_pos){0, 0}, NULL, NULL,
+                "empty pipeline file: expected a mapping with a 'processors' list");
+    fail = true;
+  } else if (root->kind != DW_VAL_MAP) {
+    dw_cfg_diag(&L.rep, DW_SEV_ERROR, root->pos, NULL, NULL,
+                "a pipeline file must be a mapping with a 'processors' list, got %s",
+                root->kind == DW_VAL_SEQ ? "a list" : "a scalar");
+    fail = true;
+  } else {
+    parse_top(&L, root);
+  }
+  if (L.oom)
+    dw_cfg_diag(&L.rep, DW_SEV_ERROR, (dw_pos){0, 0}, NULL, NULL,
+                "out of memory while loading the pipeline");
+  dw_cfg_report_finish(&L.rep);
+
+  dw_strmap_free(&L.ids);
+  dw_strmap_free(&L.modules);
+  free(L.idlen);
+  free(L.cands);
+  free(L.modpaths);
+  if (L.cloc) freelocale(L.cloc);
+  dw_diags_free(own);
+  if (fail) {
+    dw_spec_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void dw_spec_free(dw_spec *s) {
+  if (!s) return;
+  dw_arena_free(&s->arena);
+  free(s);
+}
