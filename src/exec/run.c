@@ -71,6 +71,7 @@ struct dw_run {
   const dw_pipeline *p;
   uint32_t n;
   dw_strategy strategy; /* the executor that runs (hybrid resolved) */
+  bool hybrid;          /* hybrid was asked for: report its reason */
   dw_failure_strategy failure;
   unsigned k; /* workers */
   uint64_t retry_base_ns;
@@ -532,7 +533,8 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->p = p;
   r->n = p->n;
   r->strategy = opts->strategy >= 0 ? (dw_strategy)opts->strategy : p->spec->strategy;
-  if (r->strategy == DW_STRATEGY_HYBRID) r->strategy = p->hybrid_choice;
+  r->hybrid = r->strategy == DW_STRATEGY_HYBRID;
+  if (r->hybrid) r->strategy = p->hybrid_choice;
   r->failure = opts->failure_strategy >= 0 ? (dw_failure_strategy)opts->failure_strategy
                                            : p->spec->failure;
   unsigned maxc = opts->max_concurrency ? opts->max_concurrency : dw_pipeline_max_concurrency(p);
@@ -665,8 +667,7 @@ static dw_result *build_result(dw_run *r) {
   uint32_t n = r->n;
   res->n = n;
   res->strategy = r->strategy;
-  if (p->spec->strategy == DW_STRATEGY_HYBRID || r->strategy == p->hybrid_choice)
-    res->strategy_reason = p->spec->strategy == DW_STRATEGY_HYBRID ? p->hybrid_reason : NULL;
+  res->strategy_reason = r->hybrid ? p->hybrid_reason : NULL;
   res->config = dw_arena_strdup(&res->arena, p->spec->file);
   res->procs = dw_arena_calloc(&res->arena, n ? n : 1, sizeof *res->procs);
   res->payloads = calloc(n ? n : 1, sizeof *res->payloads);

@@ -28,7 +28,7 @@ size_t dw_edit_distance(const char *a, const char *b) {
 
 const char *dw_suggest(const char *word, const char *const *cands, size_t n) {
   size_t len = strlen(word);
-  size_t limit = len < 4 ? 1 : len < 9 ? 2 : 3;
+  size_t limit = len <= 2 ? 0 : len < 5 ? 1 : len < 9 ? 2 : 3; /* "c" is no typo of "a" */
   const char *best = NULL;
   size_t bestd = (size_t)-1;
   for (size_t i = 0; i < n; i++) {
