@@ -6,8 +6,8 @@
  * (DW_RT_TIMER_SIGNAL, one periodic POSIX timer per worker thread, 5 ms,
  * disarmed after two idle ticks) jumps out only from guest code; in host
  * code it zeroes the fuel slice so the next fuel hook stops the guest.
- * Every jump is _longjmp with SA_NODEFER handlers: no signal-mask syscalls
- * per call. */
+ * Every jump is a longjmp to a setjmp that saved no signal mask, with
+ * SA_NODEFER handlers: no signal-mask syscalls per call. */
 #include "wasm/rt.h"
 
 #include <errno.h>
@@ -40,6 +40,7 @@ typedef struct dw_rt_res {
 
 typedef struct dw_rt_thread {
   jmp_buf jb;
+  volatile sig_atomic_t trap; /* the code of the trap that jumped to jb */
   volatile sig_atomic_t in_guest;
   volatile sig_atomic_t in_call;
   volatile sig_atomic_t armed;
@@ -72,7 +73,11 @@ uint64_t dw_rt_now_ns(void) {
 
 __attribute__((noreturn)) static void trap_now(dw_rt_thread *t, int code) {
   t->in_guest = 0;
-  _longjmp(t->jb, code);
+  t->trap = code;
+  /* glibc's setjmp/longjmp neither save nor restore the signal mask (the
+   * handlers use SA_NODEFER), so this costs no syscall; unlike _longjmp it is
+   * understood by the sanitizers. */
+  longjmp(t->jb, 1);
 }
 
 __attribute__((noreturn)) static void api_trap(int code) {
@@ -318,19 +323,21 @@ void dw_rt_call_begin(dw_rt_call *c) {
   t->call = c;
   t->idle = 0;
   t->in_call = 1;
-  if (c->deadline_ns || c->cancel) timer_ensure(t);
+  if ((c->deadline_ns || c->cancel) && !DW_RT_BOUNDS_CHECKED) timer_ensure(t);
 }
 
 int dw_rt_run(dw_rt_call *c, void (*fn)(void *arg), void *arg) {
   dw_rt_thread *t = tls_thread;
   t->call = c;
-  int code = _setjmp(t->jb);
-  if (code == 0) {
+  t->trap = 0;
+  c->depth = 0;
+  if (setjmp(t->jb) == 0) {
     t->in_guest = 1;
     fn(arg);
     t->in_guest = 0;
+    return 0;
   }
-  return code;
+  return t->trap;
 }
 
 static void res_release(dw_rt_res *r) {

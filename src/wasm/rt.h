@@ -17,7 +17,22 @@
 
 #include "wasm/guest.h"
 
-#define DW_RT_VERSION "dagwood-rt-3"
+#define DW_RT_VERSION "dagwood-rt-5"
+
+/* ThreadSanitizer cannot follow a longjmp out of a signal handler. Under it,
+ * modules are compiled with explicit bounds checks and a call-depth limit
+ * instead of guard pages and the fault handler, and the deadline/cancel
+ * timer is not armed (the fuel slices still check both). */
+#if defined(__SANITIZE_THREAD__)
+#define DW_RT_BOUNDS_CHECKED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DW_RT_BOUNDS_CHECKED 1
+#endif
+#endif
+#ifndef DW_RT_BOUNDS_CHECKED
+#define DW_RT_BOUNDS_CHECKED 0
+#endif
 
 /* Capture of a module's stdout/stderr during one call. */
 enum { DW_RT_LOG_CAP = 64 * 1024 };
@@ -26,6 +41,7 @@ enum { DW_RT_LOG_CAP = 64 * 1024 };
  * this struct as their `env` instance and decrement it in the fuel hook. */
 typedef struct dw_rt_call {
   int64_t fuel;        /* units left in the current slice */
+  uint32_t depth;      /* call depth, in bounds-checked builds (below) */
   uint64_t fuel_left;  /* budget not yet handed to a slice */
   uint64_t fuel_total; /* the call's budget */
   const atomic_int *cancel;

@@ -171,7 +171,7 @@ static inline dw_wasm_module *tw_prepare(tw_pipe *t) {
 /* One call; returns the dw_call's result code and keeps the call for
  * inspection (caller clears it). */
 static inline int tw_call(dw_wasm_module *m, dw_call *c, const char *id, const char *input,
-                   const atomic_int *cancel, uint64_t deadline_ns) {
+                          const atomic_int *cancel, uint64_t deadline_ns) {
   dw_call_init(c, id, (const uint8_t *)input, input ? strlen(input) : 0, NULL);
   c->cancel = cancel;
   c->deadline_ns = deadline_ns;
