@@ -38,8 +38,8 @@ static const char *const cflags[] = {"-fPIC",
                                      "-DWASM_RT_USE_STACK_DEPTH_COUNT=1",
                                      "-DWASM_RT_MAX_CALL_STACK_DEPTH=2000",
 #else
-                                      "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1",
-                                      "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
+                                     "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1",
+                                     "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
 #endif
                                      "-DNDEBUG",
                                      "-w",
@@ -363,6 +363,22 @@ static int gen_wrapper(const char *hdr, const char *key, sbuf *b, char *err, siz
             "/* per call, not wasm-rt.h's process-wide counter */\n"
             "#define wasm_rt_call_stack_depth (instance->Z_env_instance->depth)\n"
             "#endif\n"
+            "#if defined(__x86_64__)\n"
+            "/* The fuel counter lives in r15 while guest code runs: a register\n"
+            "   decrement per hook instead of a load and a store that the\n"
+            "   byte-wide stores to linear memory would force to reload. r15 is\n"
+            "   callee-saved, so host functions called from the guest keep it;\n"
+            "   the entry points below save the caller's value and restore it. */\n"
+            "register int64_t dw_fuel __asm__(\"r15\");\n"
+            "#define DW_ENTER(E) int64_t dw_saved = dw_fuel; dw_fuel = (E)->fuel\n"
+            "#define DW_LEAVE(E) (E)->fuel = dw_fuel, dw_fuel = dw_saved\n"
+            "#define DW_HOOK(E) if (__builtin_expect(--dw_fuel < 0, 0)) { (E)->fuel = dw_fuel; \\\n"
+            "    dw_api->fuel_out(E); dw_fuel = (E)->fuel; }\n"
+            "#else\n"
+            "#define DW_ENTER(E) (void)0\n"
+            "#define DW_LEAVE(E) (void)0\n"
+            "#define DW_HOOK(E) if (__builtin_expect(--(E)->fuel < 0, 0)) dw_api->fuel_out(E)\n"
+            "#endif\n"
             "#include \"m.c\"\n"
             "%s\n"
             "static const dw_guest_api *dw_api;\n",
@@ -382,7 +398,7 @@ static int gen_wrapper(const char *hdr, const char *key, sbuf *b, char *err, siz
       sb_printf(b,
                 "void %s(struct Z_env_instance_t *e, u32 site) {\n"
                 "  (void)site;\n"
-                "  if (__builtin_expect(--e->fuel < 0, 0)) dw_api->fuel_out(e);\n}\n",
+                "  DW_HOOK(e);\n}\n",
                 fname);
       continue;
     }
@@ -493,7 +509,9 @@ static int gen_wrapper(const char *hdr, const char *key, sbuf *b, char *err, siz
     return failf(err, errlen, "wasm2c's output lacks an export of the C-style ABI");
   if (!decl_after(hdr, "/* export: '_initialize' */", decl, sizeof decl))
     decl_name(decl, init_fn, sizeof init_fn);
-  sb_printf(b, "static void dw_inst(void *i, void *ctx) {\n  (void)ctx;\n  Z_m_instantiate(i");
+  sb_printf(b,
+            "static void dw_inst(void *i, void *ctx) {\n"
+            "  struct Z_env_instance_t *e = ctx;\n  DW_ENTER(e);\n  Z_m_instantiate(i");
   /* one argument per imported module: all of them are the call context */
   const char *q = strchr(inst_decl, ',');
   while (q) {
@@ -504,18 +522,25 @@ static int gen_wrapper(const char *hdr, const char *key, sbuf *b, char *err, siz
     q = strchr(e, ',');
   }
   sb_printf(b,
-            ");\n}\n"
+            ");\n  DW_LEAVE(e);\n}\n"
+            "#define DW_ENV(i) (((Z_m_instance_t *)(i))->Z_env_instance)\n"
             "/* the type registry is only needed while init_module numbers the types:\n"
             "   the same order gives the same numbers on every bind */\n"
             "static void dw_bind(const dw_guest_api *a) {\n"
             "  dw_api = a; Z_m_init_module(); dw_sigs_free(); }\n"
             "static void dw_free(void *i) { Z_m_free(i); }\n"
             "static wasm_rt_memory_t *dw_mem(void *i) { return %s(i); }\n"
-            "static uint32_t dw_alloc(void *i, uint32_t n) { return %s(i, n); }\n"
+            "static uint32_t dw_alloc(void *i, uint32_t n) {\n"
+            "  DW_ENTER(DW_ENV(i)); uint32_t r = %s(i, n); DW_LEAVE(DW_ENV(i)); return r; }\n"
             "static uint32_t dw_proc(void *i, uint32_t a, uint32_t b, uint32_t c) {\n"
-            "  return %s(i, a, b, c); }\n",
+            "  DW_ENTER(DW_ENV(i)); uint32_t r = %s(i, a, b, c); DW_LEAVE(DW_ENV(i));\n"
+            "  return r; }\n",
             mem_fn, alloc_fn, proc_fn);
-  if (*init_fn) sb_printf(b, "static void dw_init(void *i) { %s(i); }\n", init_fn);
+  if (*init_fn)
+    sb_printf(b,
+              "static void dw_init(void *i) {\n"
+              "  DW_ENTER(DW_ENV(i)); %s(i); DW_LEAVE(DW_ENV(i)); }\n",
+              init_fn);
   sb_printf(b,
             "__attribute__((visibility(\"default\"))) const dw_guest_desc dw_guest = {\n"
             "  %d, \"%s\", sizeof(Z_m_instance_t), dw_bind, dw_inst, dw_free, dw_mem,\n"

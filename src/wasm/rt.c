@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,10 +32,14 @@
  * every access lands below 8 GiB (+ access size) from the base. */
 #define RES_BYTES (((size_t)8 << 30) + ((size_t)1 << 20))
 #define POOL_MAX 256
+#ifndef RESET_MEMSET
+#define RESET_MEMSET ((size_t)256 << 10)
+#endif
 
 typedef struct dw_rt_res {
   uint8_t *base;
   size_t rw; /* bytes currently readable/writable from base */
+  unsigned uses;
   struct dw_rt_res *next;
 } dw_rt_res;
 
@@ -60,6 +65,9 @@ static int once_failed;
 static struct sigaction old_act[65];
 
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+/* With swap, a page that is not resident may still hold data (swapped out):
+ * then every reset goes through madvise. Checked once. */
+static int have_swap;
 static dw_rt_res *pool;
 static unsigned pool_n, res_total;
 
@@ -194,7 +202,7 @@ static void on_tick(int sig, siginfo_t *si, void *uc) {
       errno = saved;
       trap_now(t, code);
     }
-    c->fuel = 0; /* host code: stop at the next fuel hook */
+    c->stop = code; /* host code: stop when it returns to the guest */
   }
 out:
   errno = saved;
@@ -247,6 +255,14 @@ void dw_rt_ensure_handlers(void) {
 }
 
 static void install(void) {
+  FILE *f = fopen("/proc/swaps", "r");
+  if (f) {
+    char line[512];
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) lines++;
+    fclose(f);
+    have_swap = lines > 1;
+  }
   if (pthread_key_create(&thread_key, thread_destroy)) {
     once_failed = 1;
     return;
@@ -341,9 +357,34 @@ int dw_rt_run(dw_rt_call *c, void (*fn)(void *arg), void *arg) {
 }
 
 static void res_release(dw_rt_res *r) {
-  /* Back to zero pages; the protection stays as it is until the next user
-   * sets its own size. */
-  if (r->rw) madvise(r->base, r->rw, MADV_DONTNEED);
+  /* Back to zeros. The first RESET_MEMSET bytes are cleared in place: a
+   * memset of a small, cache-hot memory is far cheaper than madvise (a TLB
+   * flush) plus a page fault per page the next call touches. The rest goes
+   * back to the kernel. The protection stays until the next user sets its
+   * own size. */
+  size_t keep = r->rw < RESET_MEMSET ? r->rw : RESET_MEMSET;
+  if (++r->uses % 1024 == 0 || have_swap) keep = 0; /* now and then, hand everything back */
+  if (keep) {
+    /* Only resident pages can hold data: mincore (no TLB flush) finds them,
+     * usually the few pages a call touched. */
+    unsigned char vec[RESET_MEMSET / 4096];
+    size_t np = keep / 4096;
+    if (mincore(r->base, keep, vec) != 0) {
+      memset(r->base, 0, keep);
+    } else {
+      for (size_t i = 0; i < np;) {
+        if (!(vec[i] & 1)) {
+          i++;
+          continue;
+        }
+        size_t j = i;
+        while (j < np && (vec[j] & 1)) j++;
+        memset(r->base + i * 4096, 0, (j - i) * 4096);
+        i = j;
+      }
+    }
+  }
+  if (r->rw > keep) madvise(r->base + keep, r->rw - keep, MADV_DONTNEED);
   pthread_mutex_lock(&pool_mu);
   if (pool_n < POOL_MAX) {
     r->next = pool;
@@ -484,6 +525,7 @@ static uint32_t api_grow_memory(wasm_rt_memory_t *m, uint32_t delta) {
   m->pages = (uint32_t)np;
   m->size = (uint32_t)np * PAGE_BYTES;
 out:
+  if (c->stop) trap_now(t, c->stop);
   t->in_guest = g;
   return ret;
 }
@@ -541,6 +583,7 @@ static uint32_t api_wasi(void *ctx, uint32_t fn, const uint64_t *args) {
   int code = 0;
   uint32_t r = dw_wasi_dispatch(ctx, fn, args, &code);
   if (code) trap_now(t, code);
+  if (t->call->stop) trap_now(t, t->call->stop);
   t->in_guest = g;
   return r;
 }

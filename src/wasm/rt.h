@@ -17,7 +17,7 @@
 
 #include "wasm/guest.h"
 
-#define DW_RT_VERSION "dagwood-rt-5"
+#define DW_RT_VERSION "dagwood-rt-6"
 
 /* ThreadSanitizer cannot follow a longjmp out of a signal handler. Under it,
  * modules are compiled with explicit bounds checks and a call-depth limit
@@ -50,10 +50,11 @@ typedef struct dw_rt_call {
   uint32_t caps;         /* granted capabilities (DW_CAP_*) */
   wasm_rt_memory_t *mem; /* the instance's memory, once allocated */
   struct dw_rt_res *res;
-  uint32_t need_pages; /* DW_TRAP_MEMLIMIT: what the module asked for */
-  bool grow_refused;   /* memory.grow hit max_pages (the processor's limit) */
-  int exit_code;       /* DW_TRAP_EXIT */
-  char *log[2];        /* captured stdout / stderr (malloc'd, capped) */
+  uint32_t need_pages;        /* DW_TRAP_MEMLIMIT: what the module asked for */
+  bool grow_refused;          /* memory.grow hit max_pages (the processor's limit) */
+  int exit_code;              /* DW_TRAP_EXIT */
+  volatile sig_atomic_t stop; /* timeout/cancel seen while in host code */
+  char *log[2];               /* captured stdout / stderr (malloc'd, capped) */
   size_t log_len[2];
   bool log_truncated[2];
 } dw_rt_call;
