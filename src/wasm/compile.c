@@ -1,6 +1,7 @@
 /* wasm/compile: see compile.h. */
 #include "wasm/compile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -764,4 +765,54 @@ int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir, dw_w
   flock(lfd, LOCK_UN);
   close(lfd);
   return rc;
+}
+
+/* ------------------------------------------------------ list and clear */
+
+int dw_wasm_cache_list(const char *cache_dir,
+                       void (*fn)(void *user, const char *path, uint64_t bytes, int64_t mtime),
+                       void *user) {
+  char base[3000], dir[3100], path[3400];
+  if (dw_wasm_cache_dir(cache_dir, base, sizeof base)) return -1;
+  snprintf(dir, sizeof dir, "%s/wasm", base);
+  DIR *d = opendir(dir);
+  if (!d) return errno == ENOENT ? 0 : -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t l = strlen(e->d_name);
+    if (l != 67 || strcmp(e->d_name + 64, ".so") != 0) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    struct stat st;
+    if (stat(path, &st) != 0) continue;
+    if (fn) fn(user, path, (uint64_t)st.st_size, (int64_t)st.st_mtime);
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+int dw_wasm_cache_clear(const char *cache_dir) {
+  char base[3000], dir[3100], path[3400];
+  if (dw_wasm_cache_dir(cache_dir, base, sizeof base)) return -1;
+  snprintf(dir, sizeof dir, "%s/wasm", base);
+  DIR *d = opendir(dir);
+  if (!d) return errno == ENOENT ? 0 : -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    const char *nm = e->d_name;
+    size_t l = strlen(nm);
+    bool ours = (l == 67 && !strcmp(nm + 64, ".so")) || (l == 71 && !strcmp(nm + 64, ".sha256")) ||
+                (l == 69 && !strcmp(nm + 64, ".lock"));
+    snprintf(path, sizeof path, "%s/%s", dir, nm);
+    if (ours) {
+      if (unlink(path) == 0 && nm[l - 1] == 'o' && nm[l - 2] == 's') n++;
+    } else if (!strncmp(nm, "tmp-", 4)) {
+      rm_rf_flat(path); /* a compile left behind by a killed process */
+    }
+  }
+  closedir(d);
+  rmdir(dir);
+  return n;
 }

@@ -34,6 +34,16 @@ int dw_wasm_cache_dir(const char *given, char *out, size_t size);
 int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir, dw_wasm_compiled *out,
                     char *err, size_t errlen);
 
+/* The cache's compiled modules: fn is called for each (may be NULL).
+ * Returns how many, or -1 when the folder cannot be read. */
+int dw_wasm_cache_list(const char *cache_dir,
+                       void (*fn)(void *user, const char *path, uint64_t bytes, int64_t mtime),
+                       void *user);
+/* Remove every compiled module (and leftovers of interrupted compiles).
+ * Returns how many modules were removed, or -1. Safe while other processes
+ * run: they recompile what they need. */
+int dw_wasm_cache_clear(const char *cache_dir);
+
 /* Counters for tests: compilations actually run by this process. */
 unsigned dw_wasm_compile_count(void);
 

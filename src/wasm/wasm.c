@@ -191,12 +191,19 @@ static uint8_t *load_bytes(const dw_spec *s, const dw_proc_spec *p, size_t *len,
   }
   struct stat st;
   if (stat(path, &st) != 0) {
+    char where[1200];
+    if (s->base_dir && p->module && p->module[0] != '/')
+      snprintf(where, sizeof where,
+               "looked for '%s' in the pipeline's folder '%s' and in the "
+               "working directory",
+               p->module, s->base_dir);
+    else
+      snprintf(where, sizeof where, "looked for '%s'", path);
     snprintf(msg, sizeof msg,
-             "WASM module '%s' not found (looked for '%s'%s%s%s); build the example modules "
-             "(cmake --build BUILD --target wasm_examples, then run dagwood from BUILD, where "
-             "they are in wasm_components/) or fix the path",
-             mod_name(p), path, s->base_dir ? " relative to the pipeline folder '" : "",
-             s->base_dir ? s->base_dir : "", s->base_dir ? "', then the working directory" : "");
+             "WASM module '%s' not found (%s); build the example modules (cmake --build BUILD "
+             "--target wasm_examples, then run dagwood from BUILD, where they are in "
+             "wasm_components/) or fix the path",
+             mod_name(p), where);
     rep(ctx, at, msg);
     return NULL;
   }

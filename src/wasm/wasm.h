@@ -43,6 +43,14 @@ void dw_wasm_set_log_sink(void (*fn)(void *user, const char *processor_id, int f
                                      size_t len),
                           void *user);
 
+/* `dagwood cache list|clear`: the compiled modules in the cache (cache_dir
+ * NULL: the default folder). list calls fn per module and returns how many;
+ * clear removes them and returns how many; both -1 on error. */
+int dw_wasm_cache_list(const char *cache_dir,
+                       void (*fn)(void *user, const char *path, uint64_t bytes, int64_t mtime),
+                       void *user);
+int dw_wasm_cache_clear(const char *cache_dir);
+
 /* The effective limits of a prepared module, for reports and tests. */
 uint64_t dw_wasm_module_fuel(const dw_wasm_module *m);
 uint32_t dw_wasm_module_max_mb(const dw_wasm_module *m);

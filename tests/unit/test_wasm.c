@@ -467,6 +467,7 @@ static void test_cache(void **state) {
   /* a corrupted cache entry is detected and rebuilt */
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/test-wasm/cache-corrupt", tw_dir("DW_BUILD_DIR", "."));
+  assert_true(dw_wasm_cache_clear(dir) >= 0); /* entries of older runtime versions */
   char err[2048];
   tw_init(&t, "a", tw_example("rle"), NULL);
   dw_wasm_module *m = dw_wasm_prepare(&t.spec, &t.proc, dir, err, sizeof err);
@@ -494,6 +495,11 @@ static void test_cache(void **state) {
   dw_call_clear(&c);
   dw_wasm_module_free(m);
   tw_free(&t);
+
+  /* dagwood cache list|clear */
+  assert_int_equal(dw_wasm_cache_list(dir, NULL, NULL), 1);
+  assert_int_equal(dw_wasm_cache_clear(dir), 1);
+  assert_int_equal(dw_wasm_cache_list(dir, NULL, NULL), 0);
 }
 
 int main(void) {
