@@ -151,11 +151,52 @@ static void test_overflow_on_fresh_thread(void **state) {
   tw_free(&t);
 }
 
+/* Several processes compile the same module into an empty cache at once:
+ * all succeed (the lock makes one compile, the others wait and load it),
+ * one entry remains, no temporary files are left behind. */
+static void test_cache_concurrent_processes(void **state) {
+  (void)state;
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/test-wasm/cache-procs", tw_dir("DW_BUILD_DIR", "."));
+  dw_wasm_cache_clear(dir);
+  tw_pipe t;
+  tw_init(&t, "rle", tw_fixture("stack_only"), NULL);
+  fflush(NULL);
+  pid_t kids[4];
+  for (int i = 0; i < 4; i++) {
+    kids[i] = fork();
+    assert_true(kids[i] >= 0);
+    if (kids[i] == 0) {
+      char err[2048];
+      dw_wasm_module *m = dw_wasm_prepare(&t.spec, &t.proc, dir, err, sizeof err);
+      if (!m) {
+        fprintf(stderr, "child %d: %s\n", i, err);
+        _exit(1);
+      }
+      dw_call c;
+      int rc = tw_call(m, &c, "rle", "abc", NULL, 0);
+      _exit(rc == 0 && c.out_len == 3 ? 0 : 2);
+    }
+  }
+  for (int i = 0; i < 4; i++) {
+    int status;
+    waitpid(kids[i], &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+  }
+  assert_int_equal(dw_wasm_cache_list(dir, NULL, NULL), 1);
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "ls '%s/wasm' | grep -c tmp- > /dev/null", dir);
+  assert_int_not_equal(system(cmd), 0); /* grep found nothing */
+  tw_free(&t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_many_instances),
       cmocka_unit_test(test_host_fault_still_crashes),
       cmocka_unit_test(test_overflow_on_fresh_thread),
+      cmocka_unit_test(test_cache_concurrent_processes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
