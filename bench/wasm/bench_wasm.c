@@ -168,7 +168,7 @@ int main(int argc, char **argv) {
   uint64_t call_w = median(w, reps), call_n = median(nat, reps), call_wt = median(wt, reps);
 
   /* 2. the sieve */
-  const char *sn = quick ? "2000000" : "10000000";
+  const char *sn = quick ? "2000000" : "5000000";
   int sreps = quick ? 3 : 7;
   uint64_t sw[9], snat[9];
   for (int r = 0; r < sreps; r++) {

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct cur {
@@ -15,6 +16,11 @@ typedef struct cur {
   char *err;
   size_t errlen;
   int failed;
+  /* optional: called after each instruction of a function body with its
+   * opcode and its first immediate (i32.const value, call index) */
+  void (*visit)(void *ctx, uint8_t op, uint64_t imm);
+  void *vctx;
+  uint64_t imm;
 } cur;
 
 __attribute__((format(printf, 2, 3))) static int fail(cur *c, const char *fmt, ...) {
@@ -221,9 +227,12 @@ static int instrs(cur *c, uint32_t ntypes, bool constant) {
         if (depth == 0) return 0;
         depth--;
         break;
+      case 0x10:
+        if (u32(c, &x, "immediate")) return -1;
+        c->imm = x;
+        break;
       case 0x0c:
       case 0x0d:
-      case 0x10:
       case 0x20:
       case 0x21:
       case 0x22:
@@ -269,9 +278,15 @@ static int instrs(cur *c, uint32_t ntypes, bool constant) {
       case 0x40:
         if (zero_byte(c, "memory.size/grow")) return -1;
         break;
-      case 0x41:
+      case 0x41: {
+        size_t st = c->pos;
         if (sleb(c, 32, "i32.const")) return -1;
+        uint64_t v = 0;
+        unsigned sh = 0;
+        for (size_t i = st; i < c->pos; i++, sh += 7) v |= (uint64_t)(c->b[i] & 0x7f) << sh;
+        c->imm = v & 0xffffffffu; /* the low 32 bits: enough for site numbers */
         break;
+      }
       case 0x42:
         if (sleb(c, 64, "i64.const")) return -1;
         break;
@@ -338,6 +353,7 @@ static int instrs(cur *c, uint32_t ntypes, bool constant) {
           return fail(c, "unknown instruction 0x%02x at byte %zu", op, at);
         }
     }
+    if (c->visit) c->visit(c->vctx, op, c->imm);
   }
   return -1;
 }
@@ -638,6 +654,8 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
         c.pos = body_end; /* checked in full by wasm2c when compiling */
         break;
       case 10:
+        w->code_off = c.pos;
+        w->code_len = size;
         r = sec_code(&c, w), seen_code = true;
         break;
       case 13:
@@ -697,4 +715,130 @@ void dw_wasm_sig_text(const dw_wasm_functype *t, char *buf, size_t size) {
   if (t->nr == 0) n += snprintf(buf + n, n < size ? size - n : 0, "()");
   for (uint32_t i = 0; i < t->nr; i++)
     n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "", vt_name(t->results[i]));
+}
+
+/* ------------------------------------------------------------ fuel costs */
+
+typedef struct costs {
+  uint32_t hook;
+  uint32_t *cost;
+  uint32_t n, cap;
+  int64_t cur; /* the site being charged, -1 before the first */
+  int64_t *stack;
+  uint32_t sp, scap;
+  bool pending;
+  uint32_t pending_k;
+  int oom;
+} costs;
+
+static void charge(costs *k) {
+  if (k->cur < 0) return;
+  uint32_t i = (uint32_t)k->cur;
+  if (i >= k->cap) {
+    uint32_t nc = k->cap ? k->cap : 256;
+    while (nc <= i) nc *= 2;
+    uint32_t *p = realloc(k->cost, nc * sizeof *p);
+    if (!p) {
+      k->oom = 1;
+      return;
+    }
+    memset(p + k->cap, 0, (nc - k->cap) * sizeof *p);
+    k->cost = p, k->cap = nc;
+  }
+  if (i >= k->n) k->n = i + 1;
+  if (k->cost[i] < UINT32_MAX) k->cost[i]++;
+}
+
+static void cost_visit(void *ctx, uint8_t op, uint64_t imm) {
+  costs *k = ctx;
+  if (k->pending) {
+    k->pending = false;
+    if (op == 0x10 && imm == k->hook) {
+      k->cur = k->pending_k; /* a hook: from here on, charge its site */
+      charge(k);             /* the hook's own unit */
+      return;
+    }
+    charge(k); /* the i32.const was an ordinary one */
+  }
+  switch (op) {
+    case 0x41:
+      k->pending = true;
+      k->pending_k = (uint32_t)imm;
+      return;
+    case 0x02:
+    case 0x03:
+    case 0x04: /* remember the site outside the block */
+      if (k->sp == k->scap) {
+        uint32_t nc = k->scap ? k->scap * 2 : 64;
+        int64_t *p = realloc(k->stack, nc * sizeof *p);
+        if (!p) {
+          k->oom = 1;
+          return;
+        }
+        k->stack = p, k->scap = nc;
+      }
+      k->stack[k->sp++] = k->cur;
+      break;
+    case 0x05: /* else: back to the site of the if */
+      if (k->sp) k->cur = k->stack[k->sp - 1];
+      return;
+    case 0x0b:
+      if (k->sp) k->cur = k->stack[--k->sp];
+      return;
+  }
+  charge(k);
+}
+
+int dw_wasm_fuel_costs(const uint8_t *b, size_t len, uint32_t **out, uint32_t *nout) {
+  dw_arena a;
+  dw_arena_init(&a);
+  dw_wasm_info w;
+  char err[256];
+  costs k = {.cur = -1, .hook = UINT32_MAX};
+  *out = NULL;
+  *nout = 0;
+  int rc = -1;
+  if (dw_wasm_parse(b, len, &a, &w, err, sizeof err)) goto done;
+  uint32_t fi = 0;
+  for (uint32_t i = 0; i < w.nimports; i++) {
+    if (w.imports[i].kind != 0) continue;
+    if (!strcmp(w.imports[i].module, "env") && !strcmp(w.imports[i].name, "log_execution"))
+      k.hook = fi;
+    fi++;
+  }
+  if (k.hook == UINT32_MAX || !w.code_len) goto done;
+  cur c = {.b = b,
+           .pos = w.code_off,
+           .end = w.code_off + w.code_len,
+           .err = err,
+           .errlen = sizeof err,
+           .visit = cost_visit,
+           .vctx = &k};
+  uint32_t n, size, ngroups, cnt;
+  uint8_t t;
+  if (u32(&c, &n, "count")) goto done;
+  for (uint32_t i = 0; i < n && !k.oom; i++) {
+    if (u32(&c, &size, "size")) goto done;
+    size_t body_end = c.pos + size;
+    c.end = body_end;
+    if (u32(&c, &ngroups, "locals")) goto done;
+    for (uint32_t g = 0; g < ngroups; g++)
+      if (u32(&c, &cnt, "locals") || u8(&c, &t, "type")) goto done;
+    k.cur = -1, k.sp = 0, k.pending = false;
+    if (instrs(&c, w.ntypes, false)) goto done;
+    c.pos = body_end;
+    c.end = w.code_off + w.code_len;
+  }
+  if (k.oom) goto done;
+  for (uint32_t i = 0; i < k.n; i++)
+    if (!k.cost[i]) k.cost[i] = 1;
+  *out = k.cost;
+  *nout = k.n;
+  k.cost = NULL;
+  rc = 0;
+done:
+  free(k.cost);
+  free(k.stack);
+  dw_arena_free(&a);
+  return rc;
 }

@@ -58,6 +58,7 @@ typedef struct dw_wasm_info {
   dw_wasm_export *exports;
   bool has_start;
   uint32_t ncode;                /* function bodies */
+  size_t code_off, code_len;     /* the code section's contents */
   const char *component_section; /* name of a custom section that marks a component core module */
 } dw_wasm_info;
 
@@ -82,6 +83,14 @@ const dw_wasm_export *dw_wasm_find_export(const dw_wasm_info *w, const char *nam
  * Types are given as strings of DW_WT_* bytes, e.g. "\x7f\x7f". */
 bool dw_wasm_func_sig_is(const dw_wasm_info *w, uint32_t fi, const char *params,
                          const char *results);
+/* The fuel cost of each hook site of a module instrumented by wasm-opt
+ * --log-execution (which calls env.log_execution(site) at every function
+ * entry, loop header and return): the number of instructions that follow the
+ * site in the same block nesting, up to the next site — what one pass
+ * through a loop body or function part executes, approximately. At least 1.
+ * Returns 0 and a malloc'd array indexed by site, or -1. */
+int dw_wasm_fuel_costs(const uint8_t *b, size_t len, uint32_t **costs, uint32_t *n);
+
 /* "(i32, i32) -> i32" for messages. */
 void dw_wasm_sig_text(const dw_wasm_functype *t, char *buf, size_t size);
 

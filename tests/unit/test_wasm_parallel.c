@@ -23,7 +23,7 @@ static job jobs[] = {
     {"loop", "1000000", NULL, "x", NULL, "out of fuel", 0},
     {"oob_load", "1000000", NULL, "x", NULL, "out-of-bounds memory access", 0},
     {"oob_store", "1000000", NULL, "x", NULL, "out-of-bounds memory access", 0},
-    {"recurse", "5000000", NULL, "x", NULL, "call stack exhausted", 0},
+    {"recurse", "100000000", NULL, "x", NULL, "call stack exhausted", 0},
     {"grow_bomb", "1000000", NULL, "x", NULL, "memory.grow was refused", 0},
     {"div0", "1000000", NULL, "x", NULL, "integer divide by zero", 0},
     {"unreachable", "1000000", NULL, "x", NULL, "unreachable instruction executed", 0},

@@ -132,7 +132,7 @@ static void *small_stack_thread(void *arg) {
 static void test_overflow_on_fresh_thread(void **state) {
   (void)state;
   tw_pipe t;
-  tw_init(&t, "recurse", tw_fixture("recurse"), "fuel_level", "50000000", NULL);
+  tw_init(&t, "recurse", tw_fixture("recurse"), "fuel_level", "100000000", NULL);
   dw_wasm_module *m = tw_prepare(&t);
   assert_non_null(m);
   for (int i = 0; i < 4; i++) {
