@@ -537,6 +537,7 @@ static int gen_wrapper(const char *hdr, const char *key, const uint32_t *cost, u
             "/* the type registry is only needed while init_module numbers the types:\n"
             "   the same order gives the same numbers on every bind */\n"
             "static void dw_bind(const dw_guest_api *a) {\n"
+            "  if (dw_api) return; /* once per load: modules sharing this file share it */\n"
             "  dw_api = a; Z_m_init_module(); dw_sigs_free(); }\n"
             "static void dw_free(void *i) { Z_m_free(i); }\n"
             "static wasm_rt_memory_t *dw_mem(void *i) { return %s(i); }\n"

@@ -97,6 +97,15 @@ static void test_parallel_hostile(void **state) {
   unsigned before = dw_rt_reservations();
   pthread_t th[THREADS];
   for (int i = 0; i < THREADS; i++) assert_int_equal(pthread_create(&th[i], NULL, worker, NULL), 0);
+  /* meanwhile, load and unload modules the workers are running */
+  for (int i = 0; i < 10; i++) {
+    dw_wasm_module *again = tw_prepare(&pipes[11 + (size_t)i % 3]);
+    assert_non_null(again);
+    dw_call c;
+    assert_int_equal(tw_call(again, &c, "again", "x", NULL, 0), 0);
+    dw_call_clear(&c);
+    dw_wasm_module_free(again);
+  }
   for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
   assert_int_equal(atomic_load(&failures), 0);
   /* every reservation went back to the pool: at most one per thread more */
