@@ -333,7 +333,7 @@ typedef struct attempt_out {
   dw_payload *in;
 } attempt_out;
 
-static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
+static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bool *armed) {
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
   o->in = choose_input(r, x);
@@ -345,6 +345,7 @@ static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
   if (pn->timeout > 0) {
     c->deadline_ns = o->t_start + (uint64_t)(pn->timeout * 1e9);
     dw_timer_add(&r->engine->pool, c->deadline_ns, deadline_cb, r, x, s->attempts);
+    *armed = true;
   }
   int rc = pn->fn(c, pn->user);
   o->t_end = dw_now_ns();
@@ -422,8 +423,11 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out
   return 0;
 }
 
-/* A worker's life in one run. */
+/* A worker's life in one run. Workers leave only once the run is finished;
+ * one that armed a timer then drops the run's timers, so that no timer it
+ * armed after dw_run_wait's own sweep can outlive the run. */
 static void work(dw_run *r, unsigned slot) {
+  bool armed = false;
   pthread_mutex_lock(&r->mu);
   while (!r->finished) {
     int64_t got = policy_pop(r, slot);
@@ -449,7 +453,7 @@ static void work(dw_run *r, unsigned slot) {
     r->slot_running[slot] = (int32_t)x;
     pthread_mutex_unlock(&r->mu);
     attempt_out o;
-    run_attempt(r, x, slot, &o);
+    run_attempt(r, x, slot, &o, &armed);
     pthread_mutex_lock(&r->mu);
     r->slot_running[slot] = -1;
     uint64_t delay = finish_attempt(r, x, slot, &o);
@@ -457,6 +461,7 @@ static void work(dw_run *r, unsigned slot) {
       /* lock order is timer then run: drop ours to arm the timer */
       pthread_mutex_unlock(&r->mu);
       int trc = dw_timer_add(&r->engine->pool, dw_now_ns() + delay, retry_cb, r, x, 0);
+      armed = true;
       pthread_mutex_lock(&r->mu);
       if (trc != 0 && s->state == NS_RETRY_WAIT) {
         s->state = NS_READY;
@@ -465,6 +470,7 @@ static void work(dw_run *r, unsigned slot) {
     }
   }
   pthread_mutex_unlock(&r->mu);
+  if (armed) dw_timer_cancel_owner(&r->engine->pool, r);
 }
 
 static void run_unref(dw_run *r);
@@ -685,9 +691,12 @@ static dw_result *build_result(dw_run *r) {
     node_state *s = &r->ns[x];
     dw_proc_report *pr = &res->procs[x];
     const dw_plan_node *pn = &p->nodes[x];
-    if (x > horizon && s->status != DW_PROC_CANCELLED) {
+    if (x > horizon) {
+      /* as if never started: what ran beside the failure is discarded */
+      if (s->attempts) s->reason = "fail_fast: ran beside an earlier-ranked failure; discarded";
       s->status = DW_PROC_CANCELLED;
-      s->reason = "fail_fast: an earlier processor failed";
+      s->attempts = 0;
+      s->dur_ns = 0;
       free(s->err_msg);
       s->err_msg = NULL;
       s->err_code = 0;
