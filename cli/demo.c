@@ -11,8 +11,8 @@
 static const struct {
   const char *file, *title, *blurb, *input;
 } TOUR[] = {
-    {"chain.yaml", "A chain",
-     "Three transforms in a row: each takes the previous one's output.", "hello world"},
+    {"chain.yaml", "A chain", "Three transforms in a row: each takes the previous one's output.",
+     "hello world"},
     {"demo.yaml", "A diamond with analyzers",
      "Analyzers add metadata and pass their input on; the last processor takes the text of\n"
      "the highest-ranked transform among its dependencies. `hybrid` picks the executor.",
@@ -47,8 +47,9 @@ static int find_examples(char *out, size_t size) {
 int dw_cli_demo(dw_cli *c) {
   char dir[PATH_MAX];
   if (find_examples(dir, sizeof dir) != 0) {
-    fprintf(stderr, "dagwood demo: cannot find the example pipelines; set DAGWOOD_EXAMPLES to "
-                    "the examples/pipelines folder\n");
+    fprintf(stderr,
+            "dagwood demo: cannot find the example pipelines; set DAGWOOD_EXAMPLES to "
+            "the examples/pipelines folder\n");
     return 2;
   }
   int interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
@@ -58,8 +59,8 @@ int dw_cli_demo(dw_cli *c) {
   for (size_t i = 0; i < n; i++) {
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", dir, TOUR[i].file);
-    printf("\n=== %zu/%zu  %s  (%s)\n%s\ninput: \"%s\"\n\n", i + 1, n, TOUR[i].title,
-           TOUR[i].file, TOUR[i].blurb, TOUR[i].input);
+    printf("\n=== %zu/%zu  %s  (%s)\n%s\ninput: \"%s\"\n\n", i + 1, n, TOUR[i].title, TOUR[i].file,
+           TOUR[i].blurb, TOUR[i].input);
     int rc = dw_cli_run_all(c, (char *[]){path}, 1, TOUR[i].input, strlen(TOUR[i].input));
     if (rc > worst) worst = rc;
     if (interactive && i + 1 < n) {

@@ -189,8 +189,7 @@ static int cmd_run(dw_cli *c, int argc, char **argv) {
     if (c->input_file && strcmp(c->input_file, "-") != 0) {
       f = fopen(c->input_file, "rb");
       if (!f) {
-        fprintf(stderr, "dagwood: cannot read input file %s: %s\n", c->input_file,
-                strerror(errno));
+        fprintf(stderr, "dagwood: cannot read input file %s: %s\n", c->input_file, strerror(errno));
         return 2;
       }
     } else if (isatty(STDIN_FILENO) && !c->input_file) {
@@ -242,8 +241,12 @@ int main(int argc, char **argv) {
   /* GNU getopt permutes: options may follow the configs; "-" is an operand */
   while ((opt = getopt_long(argc, argv, "i:qvhV", longopts, NULL)) != -1) {
     switch (opt) {
-      case 'i': c.input = optarg; break;
-      case O_INPUT_FILE: c.input_file = optarg; break;
+      case 'i':
+        c.input = optarg;
+        break;
+      case O_INPUT_FILE:
+        c.input_file = optarg;
+        break;
       case O_STRATEGY: {
         dw_strategy s;
         if (dw_strategy_parse(optarg, &s) != 0)
@@ -286,13 +289,27 @@ int main(int argc, char **argv) {
           return usage_error("unknown graph format '%s' (valid: dot, mermaid)", optarg);
         c.graph = optarg;
         break;
-      case O_TRACE: c.trace = optarg; break;
-      case 's': c.strict = 1; break;
-      case 'q': c.quiet = 1; break;
-      case 'v': c.verbose = 1; break;
-      case 'h': usage(stdout); return 0;
-      case 'V': printf("dagwood %s\n", dw_version()); return 0;
-      case O_DEMO: demo_mode = 1; break;
+      case O_TRACE:
+        c.trace = optarg;
+        break;
+      case 's':
+        c.strict = 1;
+        break;
+      case 'q':
+        c.quiet = 1;
+        break;
+      case 'v':
+        c.verbose = 1;
+        break;
+      case 'h':
+        usage(stdout);
+        return 0;
+      case 'V':
+        printf("dagwood %s\n", dw_version());
+        return 0;
+      case O_DEMO:
+        demo_mode = 1;
+        break;
       case '?':
       default:
         if (optopt)

@@ -44,15 +44,14 @@ static void print_text(const dw_cli *c, const dw_pipeline *p, const dw_result *r
   if (w > 40) w = 40;
   printf("pipeline  %s\n", dw_result_config(r));
   printf("executor  %s", dw_strategy_name(dw_result_strategy(r)));
-  if (dw_result_strategy_reason(r))
-    printf(" (hybrid: %s)", dw_result_strategy_reason(r));
-  printf("\nfailures  %s\n", dw_failure_strategy_name(c->failure >= 0
-                                                          ? (dw_failure_strategy)c->failure
-                                                          : dw_pipeline_failure_strategy(p)));
+  if (dw_result_strategy_reason(r)) printf(" (hybrid: %s)", dw_result_strategy_reason(r));
+  printf("\nfailures  %s\n",
+         dw_failure_strategy_name(c->failure >= 0 ? (dw_failure_strategy)c->failure
+                                                  : dw_pipeline_failure_strategy(p)));
   printf("status    %s in ", dw_run_status_name(dw_result_status(r)));
   print_duration(dw_result_duration_us(r));
-  printf("\n\n  %-4s %-*s %-10s %-8s %-10s %s\n", "rank", (int)w, "processor", "status",
-         "attempts", "time", "output");
+  printf("\n\n  %-4s %-*s %-10s %-8s %-10s %s\n", "rank", (int)w, "processor", "status", "attempts",
+         "time", "output");
   for (size_t i = 0; i < n; i++) {
     const dw_proc_report *pr = dw_result_processor(r, i);
     printf("  %-4zu %-*s %-10s %-8u ", i, (int)w, pr->id, dw_proc_status_name(pr->status),
@@ -148,8 +147,11 @@ int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t le
       fwrite(out, 1, n, stdout);
       break;
     }
-    case DW_FMT_PROTOBUF: werr = write_protobuf(r) != 0; break;
-    default: print_text(c, p, r);
+    case DW_FMT_PROTOBUF:
+      werr = write_protobuf(r) != 0;
+      break;
+    default:
+      print_text(c, p, r);
   }
   /* failures are news even when the report went to a pipe */
   if (c->format != DW_FMT_TEXT && !c->quiet)

@@ -91,7 +91,7 @@ void dw_diags_free(dw_diags *d);
 typedef struct dw_engine dw_engine;
 
 typedef struct dw_engine_options {
-  unsigned max_threads; /* worker pool ceiling; 0: number of online CPUs */
+  unsigned max_threads;  /* worker pool ceiling; 0: number of online CPUs */
   const char *cache_dir; /* WebAssembly cache; NULL: $DAGWOOD_CACHE_DIR, XDG */
 } dw_engine_options;
 
@@ -145,8 +145,7 @@ uint8_t *dw_call_output_buffer(dw_call *c, size_t len);
 void dw_call_set_output_len(dw_call *c, size_t len);
 int dw_call_add_metadata(dw_call *c, const char *key, const char *value);
 /* Record a failure (code, printf-style message); returns -1 for `return`. */
-int dw_call_fail(dw_call *c, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int dw_call_fail(dw_call *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------------ pipelines */
 
@@ -195,8 +194,8 @@ dw_strategy dw_pipeline_hybrid_choice(const dw_pipeline *p, const char **reason)
 /* ----------------------------------------------------------------- runs */
 
 typedef struct dw_run_options {
-  int strategy;          /* -1: the pipeline's; else a dw_strategy */
-  int failure_strategy;  /* -1: the pipeline's */
+  int strategy;             /* -1: the pipeline's; else a dw_strategy */
+  int failure_strategy;     /* -1: the pipeline's */
   unsigned max_concurrency; /* 0: the pipeline's */
   unsigned retry_base_ms;   /* backoff base; 0: 100 ms. Cap: 30 s */
   uint64_t seed;            /* jitter seed; 0: from the clock */
@@ -243,7 +242,7 @@ typedef struct dw_proc_report {
 } dw_proc_report;
 
 dw_run_status dw_result_status(const dw_result *r);
-dw_strategy dw_result_strategy(const dw_result *r); /* the executor that ran */
+dw_strategy dw_result_strategy(const dw_result *r);        /* the executor that ran */
 const char *dw_result_strategy_reason(const dw_result *r); /* hybrid's why, or NULL */
 const uint8_t *dw_result_output(const dw_result *r, size_t *len);
 const char *dw_result_config(const dw_result *r);

@@ -58,8 +58,8 @@ static char *read_pipeline_file(const char *path, size_t *len, dw_diags *d) {
     }
     if (n == cap) {
       if (cap > (size_t)DW_SPEC_MAX_BYTES) {
-        dw_diags_add(d, DW_SEV_ERROR, path, 0, 0, NULL, NULL,
-                     "pipeline file is larger than %d MiB", DW_SPEC_MAX_BYTES >> 20);
+        dw_diags_add(d, DW_SEV_ERROR, path, 0, 0, NULL, NULL, "pipeline file is larger than %d MiB",
+                     DW_SPEC_MAX_BYTES >> 20);
         free(buf);
         close(fd);
         return NULL;
@@ -127,16 +127,19 @@ static void choose_hybrid(dw_pipeline *p) {
   dw_graph_shape_of(&p->graph, &sh);
   if (sh.nodes <= 1 || sh.max_width <= 1) {
     p->hybrid_choice = DW_STRATEGY_REACTIVE;
-    p->hybrid_reason = "chain (at most one processor per level): each completion hands its "
-                       "successor straight to the same worker, no queue needed";
+    p->hybrid_reason =
+        "chain (at most one processor per level): each completion hands its "
+        "successor straight to the same worker, no queue needed";
   } else if (sh.irregularity <= 0.25 && sh.levels > 1) {
     p->hybrid_choice = DW_STRATEGY_LEVEL;
-    p->hybrid_reason = "regular layers (level widths vary by at most 25%): one barrier per "
-                       "level costs little and keeps the workers in step";
+    p->hybrid_reason =
+        "regular layers (level widths vary by at most 25%): one barrier per "
+        "level costs little and keeps the workers in step";
   } else {
     p->hybrid_choice = DW_STRATEGY_WORK_QUEUE;
-    p->hybrid_reason = "irregular shape: a priority queue ordered by longest remaining path "
-                       "keeps the critical path moving";
+    p->hybrid_reason =
+        "irregular shape: a priority queue ordered by longest remaining path "
+        "keeps the critical path moving";
   }
 }
 
@@ -204,7 +207,8 @@ static int build_plan(dw_pipeline *p, const dw_processor_def *defs) {
     }
     pn->npred = po - pn->pred_off;
     pn->succ_off = so;
-    for (uint32_t k = g->succ_off[f]; k < g->succ_off[f + 1]; k++) p->succ[so++] = g->rank[g->succ[k]];
+    for (uint32_t k = g->succ_off[f]; k < g->succ_off[f + 1]; k++)
+      p->succ[so++] = g->rank[g->succ[k]];
     pn->nsucc = so - pn->succ_off;
     p->level_off[pn->level + 1]++;
     dw_node_info *in = &p->info[r];

@@ -55,8 +55,7 @@ int dw_pool_submit(dw_pool *p, dw_job_fn fn, void *arg, unsigned count);
 unsigned dw_pool_max_threads(const dw_pool *p);
 
 /* Call fn(owner, a, b) at CLOCK_MONOTONIC when_ns. -1 on allocation failure. */
-int dw_timer_add(dw_pool *p, uint64_t when_ns, dw_timer_fn fn, void *owner, uint32_t a,
-                 uint32_t b);
+int dw_timer_add(dw_pool *p, uint64_t when_ns, dw_timer_fn fn, void *owner, uint32_t a, uint32_t b);
 /* Drop every pending timer of owner; after it returns, none will fire. */
 void dw_timer_cancel_owner(dw_pool *p, void *owner);
 

@@ -100,7 +100,7 @@ struct dw_run {
   uint32_t *level_left;  /* level: unresolved per level */
   uint32_t *bucket;      /* level: laid out like level_nodes */
   uint32_t cur_level;
-  stack retryq; /* level: re-attempts of the open level */
+  stack retryq;  /* level: re-attempts of the open level */
   stack *stacks; /* reactive: one per worker */
 };
 
@@ -133,7 +133,8 @@ static int policy_push(dw_run *r, uint32_t x, unsigned slot) {
       r->bucket[r->p->level_off[l] + r->bucket_fill[l]++] = x;
       return 0;
     }
-    case DW_STRATEGY_REACTIVE: return stack_push(&r->stacks[slot % r->k], x);
+    case DW_STRATEGY_REACTIVE:
+      return stack_push(&r->stacks[slot % r->k], x);
     default: {
       size_t i = r->hlen++;
       r->heap[i] = x;
@@ -197,8 +198,7 @@ static void wake(dw_run *r) {
 /* Resolve x (under the lock) and release its dependents, iteratively:
  * dependents that cannot run (skipped, cancelled) are resolved in the same
  * sweep, the others are pushed to the policy for worker `slot`. */
-static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason,
-                    unsigned slot) {
+static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, unsigned slot) {
   const dw_pipeline *p = r->p;
   uint32_t *todo = r->todo; /* n entries: each node is resolved once */
   size_t ntodo = 0;
@@ -440,10 +440,10 @@ static void work(dw_run *r, unsigned slot) {
     uint32_t x = (uint32_t)got;
     node_state *s = &r->ns[x];
     if (r->user_cancelled || (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank)) {
-      resolve(r, x, DW_PROC_CANCELLED,
-              r->user_cancelled ? "the run was cancelled"
-                                : "fail_fast: an earlier processor failed",
-              slot);
+      resolve(
+          r, x, DW_PROC_CANCELLED,
+          r->user_cancelled ? "the run was cancelled" : "fail_fast: an earlier processor failed",
+          slot);
       continue;
     }
     s->state = NS_RUNNING;
@@ -541,13 +541,13 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->strategy = opts->strategy >= 0 ? (dw_strategy)opts->strategy : p->spec->strategy;
   r->hybrid = r->strategy == DW_STRATEGY_HYBRID;
   if (r->hybrid) r->strategy = p->hybrid_choice;
-  r->failure = opts->failure_strategy >= 0 ? (dw_failure_strategy)opts->failure_strategy
-                                           : p->spec->failure;
+  r->failure =
+      opts->failure_strategy >= 0 ? (dw_failure_strategy)opts->failure_strategy : p->spec->failure;
   unsigned maxc = opts->max_concurrency ? opts->max_concurrency : dw_pipeline_max_concurrency(p);
   r->k = maxc < (p->n ? p->n : 1) ? maxc : (p->n ? p->n : 1);
   if (r->k > dw_pool_max_threads(&e->pool) + 1) r->k = dw_pool_max_threads(&e->pool) + 1;
-  r->retry_base_ns = (uint64_t)(opts->retry_base_ms ? opts->retry_base_ms : DEFAULT_RETRY_BASE_MS) *
-                     1000000ull;
+  r->retry_base_ns =
+      (uint64_t)(opts->retry_base_ms ? opts->retry_base_ms : DEFAULT_RETRY_BASE_MS) * 1000000ull;
   r->rng = opts->seed ? opts->seed : (dw_now_ns() | 1);
   r->hostname = opts->hostname ? opts->hostname : e->hostname;
   r->unresolved = r->n;
@@ -711,8 +711,9 @@ static dw_result *build_result(dw_run *r) {
     pr->reason = s->status != DW_PROC_SUCCEEDED && s->reason ? s->reason : NULL;
     if (s->status == DW_PROC_FAILED) {
       pr->error_code = s->err_code ? s->err_code : 500;
-      pr->error_message = dw_arena_strdup(&res->arena, s->err_msg ? s->err_msg
-                                                      : s->reason ? s->reason : "failed");
+      pr->error_message = dw_arena_strdup(&res->arena, s->err_msg  ? s->err_msg
+                                                       : s->reason ? s->reason
+                                                                   : "failed");
     }
     if (s->status == DW_PROC_SUCCEEDED) {
       res->payloads[x] = s->out;
@@ -731,7 +732,7 @@ static dw_result *build_result(dw_run *r) {
   }
   res->input = dw_payload_ref(r->input);
   res->output = dw_payload_ref(last_transform >= 0 ? res->payloads[last_transform] : r->input);
-  res->status = all_ok ? DW_RUN_SUCCEEDED
+  res->status = all_ok                                                      ? DW_RUN_SUCCEEDED
                 : (r->failure == DW_FAILURE_FAIL_FAST || r->user_cancelled) ? DW_RUN_FAILED
                                                                             : DW_RUN_PARTIAL;
   res->ctx[0] = (dw_kv){"config_file", res->config};

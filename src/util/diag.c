@@ -80,8 +80,8 @@ int dw_diag_format(const dw_diag *e, char *buf, size_t size) {
   char sug[512] = "";
   if (e->suggestion) snprintf(sug, sizeof sug, " (did you mean '%s'?)", e->suggestion);
   if (e->file && e->line)
-    return snprintf(buf, size, "%s:%u:%u: %s: %s%s", e->file, e->line, e->column, sev,
-                    e->message, sug);
+    return snprintf(buf, size, "%s:%u:%u: %s: %s%s", e->file, e->line, e->column, sev, e->message,
+                    sug);
   if (e->file) return snprintf(buf, size, "%s: %s: %s%s", e->file, sev, e->message, sug);
   return snprintf(buf, size, "%s: %s%s", sev, e->message, sug);
 }
