@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,6 +259,8 @@ static int run_child(char *const argv[], const char *log, unsigned timeout_s, ch
   uint64_t deadline = dw_rt_now_ns() + (uint64_t)timeout_s * 1000000000u;
   long sleep_ns = 200000;
   int status = 0;
+  /* a pidfd wakes us the moment the child ends; else poll with backoff */
+  int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
   for (;;) {
     pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
@@ -264,16 +268,25 @@ static int run_child(char *const argv[], const char *log, unsigned timeout_s, ch
       status = -1;
       break;
     }
-    if (dw_rt_now_ns() > deadline) {
+    uint64_t now = dw_rt_now_ns();
+    if (now > deadline) {
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
+      if (pfd >= 0) close(pfd);
       return failf(err, errlen, "%s took longer than %u s and was stopped", argv[0], timeout_s);
     }
-    struct timespec ts = {0, sleep_ns};
-    nanosleep(&ts, NULL);
-    if (sleep_ns < 20000000) sleep_ns *= 2;
+    if (pfd >= 0) {
+      struct pollfd pf = {.fd = pfd, .events = POLLIN};
+      uint64_t left_ms = (deadline - now) / 1000000u + 1;
+      poll(&pf, 1, left_ms > 1000 ? 1000 : (int)left_ms);
+    } else {
+      struct timespec ts = {0, sleep_ns};
+      nanosleep(&ts, NULL);
+      if (sleep_ns < 20000000) sleep_ns *= 2;
+    }
   }
+  if (pfd >= 0) close(pfd);
   if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
   size_t ll = 0;
   char *text = read_file(log, &ll, 1 << 20);

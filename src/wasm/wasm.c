@@ -290,6 +290,13 @@ static int check_info(const dw_proc_spec *p, const dw_wasm_info *w, const wopts 
       rep(ctx, at, msg), errs++;
     }
   }
+  if (dw_wasm_find_export(w, "_start") && !dw_wasm_find_export(w, "_initialize")) {
+    snprintf(msg, sizeof msg,
+             "WASM module '%s' is a WASI command (it exports _start); dagwood calls process on a "
+             "reactor: build it with -mexec-model=reactor",
+             mn);
+    rep(ctx, at, msg), errs++;
+  }
   const dw_wasm_export *init = dw_wasm_find_export(w, "_initialize");
   if (init && (init->kind != 0 || !dw_wasm_func_sig_is(w, init->index, "", ""))) {
     snprintf(msg, sizeof msg, "WASM module '%s': export '_initialize' must be a function () -> ()",

@@ -120,6 +120,14 @@ static void test_check_messages(void **state) {
   tw_init(&t, "w", tw_fixture("unknown_import"), NULL);
   check_says(&t, 1, "imports env.system, which dagwood does not provide");
   tw_free(&t);
+  tw_init(&t, "w", tw_fixture("command"), NULL);
+  check_says(&t, 1,
+             "is a WASI command (it exports _start); dagwood calls process on a reactor: build it "
+             "with -mexec-model=reactor");
+  tw_free(&t);
+  tw_init(&t, "w", tw_fixture("exits"), NULL);
+  check_says(&t, 1, "proc_exit, which needs the capability proc_exit");
+  tw_free(&t);
   tw_init(&t, "w", tw_fixture("hook_import"), NULL);
   check_says(&t, 1, "imports env.log_execution, a name dagwood reserves for its fuel hook");
   tw_free(&t);
@@ -310,6 +318,8 @@ static const hostile hostiles[] = {
     {"bad_ptr", "process returned an output of 16 bytes at 4294967040, outside its memory", 500},
     {"bad_len", "outside its memory of 65536 bytes (null or out-of-range result)", 500},
     {"null_result", "process returned 0 (the module reported a failure)", 400},
+    {"start_loop", "out of fuel: instantiation used its whole budget of 1000000 units", 500},
+    {"bad_indirect", "trap: indirect call to a null or mistyped table entry in process", 500},
 };
 
 static void test_hostile_each(void **state) {
@@ -443,6 +453,24 @@ static void test_wasi_capture(void **state) {
   memcpy(&ns, c.out, 8);
   uint64_t now = dw_rt_now_ns();
   assert_true(ns <= now && ns + 5000000000ull > now);
+  dw_call_clear(&c);
+  dw_wasm_module_free(m);
+  tw_free(&t);
+  /* a data segment past the end of memory: binaryen's validator refuses it
+   * at compile time (the spec would trap at instantiation) */
+  tw_init(&t, "oob", tw_fixture("data_oob"), NULL);
+  char err[2048];
+  assert_null(dw_wasm_prepare(&t.spec, &t.proc, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "could not be compiled: "));
+  assert_non_null(strstr(err, "segment size should fit in memory"));
+  tw_free(&t);
+
+  /* proc_exit ends the call as a failure */
+  tw_init(&t, "bye", tw_fixture("exits"), "capabilities", "proc_exit", NULL);
+  m = tw_prepare(&t);
+  assert_non_null(m);
+  assert_int_equal(tw_call(m, &c, "bye", "x", NULL, 0), -1);
+  assert_non_null(strstr(c.err_msg, "called proc_exit(3) during process"));
   dw_call_clear(&c);
   dw_wasm_module_free(m);
   tw_free(&t);

@@ -31,6 +31,8 @@ static job jobs[] = {
     {"bad_len", "1000000", NULL, "x", NULL, "null or out-of-range result", 0},
     {"null_result", "1000000", NULL, "x", NULL, "process returned 0", 0},
     {"loop", "500000000", NULL, "x", NULL, "timeout", 20},
+    {"start_loop", "1000000", NULL, "x", NULL, "out of fuel: instantiation", 0},
+    {"bad_indirect", "1000000", NULL, "x", NULL, "indirect call", 0},
     {"ok_echo", "1000000", NULL, "healthy echo", "healthy echo", NULL, 0},
     {"stack_only", "5000000", NULL, "fib then echo", "fib then echo", NULL, 0},
     {"wasi_write", "1000000", "stdout", "talk", "talk", NULL, 0},
@@ -47,6 +49,7 @@ enum { ROUND = 48, ROUNDS = 6, THREADS = 8 };
 static unsigned plan[ROUND];
 static atomic_uint next_task;
 static atomic_uint failures;
+static unsigned first_healthy;
 
 static void quiet(void *u, const char *id, int fd, const char *line, size_t len) {
   (void)u, (void)id, (void)fd, (void)line, (void)len;
@@ -91,15 +94,18 @@ static void test_parallel_hostile(void **state) {
     mods[i] = tw_prepare(&pipes[i]);
     assert_non_null(mods[i]);
   }
-  /* hostile jobs are 0..10, healthy 11.. */
-  unsigned nh = 11, nok = NJOBS - 11;
+  /* hostile jobs come first, then the healthy ones */
+  unsigned nh = 0;
+  while (!jobs[nh].want_out) nh++;
+  unsigned nok = NJOBS - nh;
+  first_healthy = nh;
   for (unsigned i = 0; i < ROUND; i++) plan[i] = i % 2 ? nh + (i / 2) % nok : (i / 2) % nh;
   unsigned before = dw_rt_reservations();
   pthread_t th[THREADS];
   for (int i = 0; i < THREADS; i++) assert_int_equal(pthread_create(&th[i], NULL, worker, NULL), 0);
   /* meanwhile, load and unload modules the workers are running */
   for (int i = 0; i < 10; i++) {
-    dw_wasm_module *again = tw_prepare(&pipes[11 + (size_t)i % 3]);
+    dw_wasm_module *again = tw_prepare(&pipes[first_healthy + (size_t)i % 3]);
     assert_non_null(again);
     dw_call c;
     assert_int_equal(tw_call(again, &c, "again", "x", NULL, 0), 0);
