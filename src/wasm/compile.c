@@ -379,7 +379,7 @@ static int gen_wrapper(const char *hdr, const char *key, const uint32_t *cost, u
             "/* per call, not wasm-rt.h's process-wide counter */\n"
             "#define wasm_rt_call_stack_depth (instance->Z_env_instance->depth)\n"
             "#endif\n"
-            "#if defined(__x86_64__)\n"
+            "#if defined(__x86_64__) && !defined(__clang__)\n"
             "/* The fuel counter lives in r15 while guest code runs: a register\n"
             "   decrement per hook instead of a load and a store that the\n"
             "   byte-wide stores to linear memory would force to reload. r15 is\n"
