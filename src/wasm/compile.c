@@ -672,7 +672,6 @@ static int do_compile(const uint8_t *wasm, size_t len, const char *dir, const ch
   int rc = -1;
   char *hdr = NULL;
   sbuf w = {0};
-  uint64_t t0 = dw_rt_now_ns();
   size_t slen;
   uint8_t *stripped = strip_custom(wasm, len, &slen);
   if (!stripped || write_file(p_wasm, stripped, slen, false)) {
@@ -753,7 +752,6 @@ static int do_compile(const uint8_t *wasm, size_t len, const char *dir, const ch
   }
   atomic_fetch_add(&compiles, 1);
   rc = 0;
-  (void)t0;
 out:
   free(hdr);
   free(w.p);

@@ -11,7 +11,11 @@
  * C compiler. Written to a temporary name and renamed (sidecar first); an
  * flock on <key>.lock makes concurrent processes compile once; a cached
  * object is used only if its SHA-256 matches its sidecar (and, after
- * dlopen, its embedded key matches). */
+ * dlopen, its embedded key matches).
+ *
+ * Environment: DAGWOOD_WASM_CC picks the C compiler (default gcc; with gcc
+ * the fuel counter lives in a register, clang cannot do that and is slower);
+ * DAGWOOD_KEEP_WASM_BUILD=1 keeps the temporary build folder (debugging). */
 #ifndef DW_WASM_COMPILE_H
 #define DW_WASM_COMPILE_H
 
