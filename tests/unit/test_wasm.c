@@ -369,6 +369,31 @@ static void test_timeout(void **state) {
   tw_free(&t);
 }
 
+/* A call that spends its time inside single long instructions (memory.fill
+ * of 48 MiB): fuel barely moves, the periodic timer must interrupt it. */
+static void test_timeout_inside_instruction(void **state) {
+  (void)state;
+  if (DW_RT_BOUNDS_CHECKED) skip(); /* no timer under ThreadSanitizer */
+  tw_pipe t;
+  tw_init(&t, "fill", tw_fixture("fill_bomb"), "fuel_level", "500000000", NULL);
+  dw_wasm_module *m = tw_prepare(&t);
+  assert_non_null(m);
+  dw_call c;
+  uint64_t t0 = dw_rt_now_ns();
+  assert_int_equal(tw_call(m, &c, "fill", "x", NULL, t0 + 50 * 1000000ull), -1);
+  uint64_t took = dw_rt_now_ns() - t0;
+  assert_non_null(strstr(c.err_msg, "timeout: process ran past its deadline"));
+  if (took > 1000000000ull)
+    fail_msg("the timeout took %llu ms", (unsigned long long)took / 1000000);
+  dw_call_clear(&c);
+  /* the thread and the module are fine afterwards */
+  assert_int_equal(tw_call(m, &c, "fill", "x", NULL, dw_rt_now_ns() + 20 * 1000000ull), -1);
+  assert_non_null(strstr(c.err_msg, "timeout"));
+  dw_call_clear(&c);
+  dw_wasm_module_free(m);
+  tw_free(&t);
+}
+
 typedef struct canceller {
   atomic_int *flag;
   int ms;
@@ -540,6 +565,7 @@ int main(void) {
       cmocka_unit_test(test_metadata_and_fuel),
       cmocka_unit_test(test_hostile_each),
       cmocka_unit_test(test_timeout),
+      cmocka_unit_test(test_timeout_inside_instruction),
       cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_wasi_capture),
       cmocka_unit_test(test_cache),
