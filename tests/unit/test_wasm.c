@@ -68,6 +68,41 @@ static void test_parse_rejections(void **state) {
   assert_null(parse_err(HDR, 8));
 }
 
+/* Mutated and truncated modules: the parser must answer (yes or no) and
+ * never read out of bounds (run it under AddressSanitizer). */
+static void test_parse_mutations(void **state) {
+  (void)state;
+  const char *path = tw_example("wasi_hello");
+  FILE *f = fopen(path, "rb");
+  if (!f) skip();
+  static uint8_t orig[1 << 16];
+  size_t n = fread(orig, 1, sizeof orig, f);
+  fclose(f);
+  assert_true(n > 100 && n < sizeof orig);
+  assert_null(parse_err(orig, n));
+  uint8_t *buf = malloc(n);
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
+  int rejected = 0;
+  for (int i = 0; i < 3000; i++) {
+    memcpy(buf, orig, n);
+    int flips = 1 + i % 4;
+    for (int k = 0; k < flips; k++) {
+      seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+      buf[8 + seed % (n - 8)] = (uint8_t)(seed >> 32);
+    }
+    size_t len = i % 5 == 0 ? 8 + (seed >> 20) % (n - 8) : n; /* some truncated too */
+    uint8_t *exact = malloc(len); /* exact size: ASan sees any overread */
+    memcpy(exact, buf, len);
+    if (parse_err(exact, len)) rejected++;
+    uint32_t *costs;
+    uint32_t nc;
+    if (dw_wasm_fuel_costs(exact, len, &costs, &nc) == 0) free(costs);
+    free(exact);
+  }
+  free(buf);
+  assert_true(rejected > 100);
+}
+
 /* --------------------------------------------------------------- check */
 
 static void check_says(tw_pipe *t, int errors, const char *needle) {
@@ -560,6 +595,7 @@ static void test_cache(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_rejections),
+      cmocka_unit_test(test_parse_mutations),
       cmocka_unit_test(test_check_messages),
       cmocka_unit_test(test_examples),
       cmocka_unit_test(test_metadata_and_fuel),
