@@ -331,6 +331,42 @@ static void test_metadata_and_fuel(void **state) {
   tw_free(&t);
 }
 
+/* Nothing leaks between calls: memory and globals start pristine every
+ * time, whichever pooled reservation the call gets, on this thread or
+ * another one. */
+static void *scribble_thread(void *arg) {
+  dw_wasm_module *m = arg;
+  for (int i = 0; i < 5; i++) {
+    dw_call c;
+    if (tw_call(m, &c, "s", "x", NULL, 0) != 0 || c.out_len != 12) return (void *)1;
+    uint32_t v[3];
+    memcpy(v, c.out, 12);
+    dw_call_clear(&c);
+    if (v[0] != 0 || v[1] != 1 || v[2] != 1) return (void *)2;
+  }
+  return NULL;
+}
+
+static void test_pristine_instances(void **state) {
+  (void)state;
+  tw_pipe t;
+  tw_init(&t, "s", tw_fixture("scribble"), NULL);
+  dw_wasm_module *m = tw_prepare(&t);
+  assert_non_null(m);
+  for (int round = 0; round < 3; round++) {
+    assert_null(scribble_thread(m));
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) pthread_create(&th[i], NULL, scribble_thread, m);
+    for (int i = 0; i < 3; i++) {
+      void *r;
+      pthread_join(th[i], &r);
+      assert_null(r);
+    }
+  }
+  dw_wasm_module_free(m);
+  tw_free(&t);
+}
+
 /* ------------------------------------------------------------ hostile */
 
 typedef struct hostile {
@@ -599,6 +635,7 @@ int main(void) {
       cmocka_unit_test(test_check_messages),
       cmocka_unit_test(test_examples),
       cmocka_unit_test(test_metadata_and_fuel),
+      cmocka_unit_test(test_pristine_instances),
       cmocka_unit_test(test_hostile_each),
       cmocka_unit_test(test_timeout),
       cmocka_unit_test(test_timeout_inside_instruction),
