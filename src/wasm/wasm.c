@@ -249,6 +249,17 @@ static int check_info(const dw_proc_spec *p, const dw_wasm_info *w, const wopts 
       "the C-style ABI needs memory, allocate(i32) -> i32, deallocate(i32, i32) and "
       "process(i32, i32, i32) -> i32";
   /* a component's core module (wit-bindgen): refuse like a component */
+  /* the original's legacy encoding: a core module with a "component" custom
+   * section, refused whatever it exports (compat) */
+  if (w->component_section && !strcmp(w->component_section, "component")) {
+    snprintf(msg, sizeof msg,
+             "WASM module '%s' is a legacy (Preview 1) component-model module (it has a "
+             "\"component\" custom section); the component model is not supported yet: build a "
+             "C-style module (%s)",
+             mn, abi);
+    rep(ctx, at, msg);
+    return 1;
+  }
   bool core_of_component = w->component_section != NULL;
   for (uint32_t i = 0; i < w->nexports; i++)
     if (strchr(w->exports[i].name, '#') || !strncmp(w->exports[i].name, "cabi_", 5))

@@ -196,6 +196,27 @@ static void test_check_messages(void **state) {
              "is a WebAssembly component (component model); components are not "
              "supported yet");
   tw_free(&t);
+  /* the original's legacy encoding: a "component" custom section on a core
+   * module, refused even with the C-style exports */
+  snprintf(path, sizeof path, "%s/test-wasm/legacy_component.wasm", tw_dir("DW_BUILD_DIR", "."));
+  FILE *src = fopen(tw_fixture("ok_echo"), "rb");
+  assert_non_null(src);
+  static uint8_t mod[65536];
+  size_t ml = fread(mod, 1, sizeof mod, src);
+  fclose(src);
+  f = fopen(path, "wb");
+  assert_non_null(f);
+  fwrite(mod, 1, ml, f);
+  fwrite(
+      "\x00\x10\x09"
+      "componentlegacy",
+      1, 18, f);
+  fclose(f);
+  tw_init(&t, "legacy", path, NULL);
+  check_says(&t, 1,
+             "is a legacy (Preview 1) component-model module (it has a \"component\" custom "
+             "section); the component model is not supported yet");
+  tw_free(&t);
   snprintf(path, sizeof path, "%s/test-wasm/huge.wasm", tw_dir("DW_BUILD_DIR", "."));
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   assert_true(fd >= 0);
