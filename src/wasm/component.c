@@ -762,6 +762,18 @@ static int sec_component(cur *c, comp *k, dw_arena *a) {
   cur sub = *c;
   sub.pos = c->pos + 8;
   if (parse_comp(&sub, ch, a)) return c->failed = 1, -1;
+  /* only a wit-component shim (types, imports, exports, type aliases) */
+  const char *what = ch->nmodules      ? "core modules"
+                     : ch->ncore_inst  ? "core instances"
+                     : ch->ncanon      ? "canonical functions"
+                     : ch->ninstances  ? "instances"
+                     : ch->ncore_types ? "core types"
+                                       : NULL;
+  if (what)
+    return fail(c,
+                "component %u nested in the component at byte %zu defines %s (a nested or "
+                "composed component); dagwood runs flat components only",
+                k->sp[S_COMP].n - 1, e->off, what);
   k->ncomponents++;
   c->pos = c->end;
   return 0;

@@ -1,0 +1,65 @@
+// examples/components/build.mjs: build dagwood's example components (and,
+// with --fixtures, the test fixtures of tests/components) with clang and the
+// pinned jco of package.json (run `npm ci` here first).
+//   node build.mjs OUT_DIR               rle.wasm, rle_wasi.wasm
+//   node build.mjs --fixtures OUT_DIR    + the hostile and odd components
+// Each guest: clang -> core module -> jco embed (WIT given as text: jco
+// 1.35's --wit cannot read files) -> jco new (--wasi-reactor: the preview1
+// adapter). CLANG overrides the compiler.
+import { componentEmbed, componentNew, preview1AdapterReactorPath } from '@bytecodealliance/jco';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tests = join(here, '..', '..', 'tests', 'components');
+const clang = process.env.CLANG || 'clang';
+const freestanding = ['--target=wasm32-unknown-unknown', '-O2', '-ffreestanding', '-nostdlib',
+  '-Wl,--no-entry', '-Wl,--strip-all', '-Wall', '-Wextra', '-Werror'];
+const reactor = ['--target=wasm32-wasi', '-O2', '-mexec-model=reactor', '-Wl,--strip-all',
+  '-Wall', '-Wextra', '-Werror'];
+const world = join(here, 'wit', 'world.wit');
+
+// name, source, clang flags, WIT, adapter?
+const examples = [
+  ['rle', join(here, 'rle.c'), freestanding, world, false],
+  ['rle_wasi', join(here, 'rle_wasi.c'), reactor, world, true],
+];
+const fixtures = [
+  ['hostile', join(tests, 'guests', 'hostile.c'), freestanding, world, false],
+  ['bad_realloc', join(tests, 'guests', 'bad_realloc.c'), freestanding, world, false],
+  ['wrong_type', join(tests, 'guests', 'hostile.c'), freestanding,
+    join(tests, 'wit', 'wrong-type.wit'), false],
+  ['other_name', join(tests, 'guests', 'hostile.c'),
+    [...freestanding, '-DIFACE="dagwood:other/processing-node@1.0.0"'],
+    join(tests, 'wit', 'other-name.wit'), false],
+];
+
+const args = process.argv.slice(2);
+const withFixtures = args[0] === '--fixtures';
+const out = withFixtures ? args[1] : args[0];
+if (!out) {
+  console.error('usage: node build.mjs [--fixtures] OUT_DIR');
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+const tmp = mkdtempSync(join(tmpdir(), 'dw-components-'));
+const adapter = readFileSync(preview1AdapterReactorPath());
+try {
+  for (const [name, src, flags, wit, wasi] of withFixtures ? [...examples, ...fixtures] : examples) {
+    const core = join(tmp, `${name}.core.wasm`);
+    execFileSync(clang, [...flags, '-o', core, src], { stdio: 'inherit' });
+    const embedded = await componentEmbed({
+      binary: readFileSync(core),
+      witSource: readFileSync(wit, 'utf8'),
+      world: 'dagwood-component',
+    });
+    const component = await componentNew(embedded, wasi ? [['wasi_snapshot_preview1', adapter]] : undefined);
+    writeFileSync(join(out, `${name}.wasm`), component);
+    console.log(`${name}.wasm: ${component.length} bytes`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
