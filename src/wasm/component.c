@@ -37,12 +37,14 @@ static int need(cur *c, size_t n, const char *what) {
 }
 
 static int u8(cur *c, uint8_t *v, const char *what) {
+  *v = 0;
   if (need(c, 1, what)) return -1;
   *v = c->b[c->pos++];
   return 0;
 }
 
 static int u32(cur *c, uint32_t *v, const char *what) {
+  *v = 0;
   uint32_t r = 0;
   unsigned shift = 0;
   size_t start = c->pos;
@@ -74,6 +76,7 @@ static int count(cur *c, uint32_t *n, size_t min, const char *what) {
 
 /* A string: length + UTF-8 bytes; *s points into the file (not terminated). */
 static int str(cur *c, const uint8_t **s, uint32_t *n, const char *what) {
+  *s = NULL;
   if (u32(c, n, what) || need(c, *n, what)) return -1;
   *s = c->b + c->pos;
   c->pos += *n;
@@ -1674,7 +1677,7 @@ static int find_main(walk *w, dw_arena *a, dw_component *out) {
   if (x->sort != S_INST)
     return fail(c, "the export %s is a %s, not an instance", DW_COMPONENT_EXPORT,
                 space_names[x->sort]);
-  uint32_t fi;
+  uint32_t fi = 0;
   if (instance_process(w, k, x->idx, &fi, 0)) return -1;
   for (int h = 0; h < 64 && k->sp[S_FUNC].e[fi].how == E_EXPORT; h++) fi = k->sp[S_FUNC].e[fi].a;
   entry *fe = &k->sp[S_FUNC].e[fi];

@@ -553,9 +553,14 @@ static int trap_fail(dw_component_run *r, dw_call *call, dw_rt_call *c, int code
   }
 }
 
-/* The module's captured stdout/stderr, as the classic backend's default
- * sink writes it. */
+/* The module's captured stdout/stderr: through the classic backend's sink
+ * (dw_wasm_set_log_sink) when wasm.c provides dw_wasm_emit_call_logs, else
+ * as its default sink writes it. */
 static void emit_logs(const dw_component_run *r, dw_rt_call *c) {
+  if (dw_wasm_emit_call_logs) {
+    dw_wasm_emit_call_logs(r->id, c);
+    return;
+  }
   for (int fd = 0; fd < 2; fd++) {
     const char *b = c->log[fd];
     size_t n = c->log_len[fd];
