@@ -370,7 +370,7 @@ static int extern_name(cur *c, const uint8_t **s, uint32_t *n, const char *what)
 static int valtype(cur *c, uint32_t ntypes, bool check, const char *what) {
   if (need(c, 1, what)) return -1;
   uint8_t x = c->b[c->pos];
-  if (x >= 0x64 && x <= 0x7f) {
+  if (x >= 0x40 && x <= 0x7f) { /* one byte, negative as an s33: a primitive */
     if (x < 0x73 && x != 0x64)
       return fail(c, "unknown primitive type 0x%02x in %s at byte %zu", x, what, c->pos);
     c->pos++;
@@ -1204,7 +1204,7 @@ static int read_valtype(cur *c, comp *k, tref *t) {
   t->k = k, t->idx = 0, t->prim = 0;
   if (need(c, 1, "value type")) return -1;
   uint8_t x = c->b[c->pos];
-  if (x >= 0x64 && x <= 0x7f) {
+  if (x >= 0x40 && x <= 0x7f) {
     t->prim = x;
     c->pos++;
     return 0;
