@@ -25,6 +25,7 @@
 #include "wasm/component.h"
 #include "wasm/component_run.h"
 #include "wasm/parse.h"
+#include "wasm/rt.h"
 #include "wasm/wasi.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -579,6 +580,18 @@ static void test_hostile_calls(void **state) {
   run(r, "grow", 4, &o);
   assert_int_equal(o.rc, 0);
   assert_string_equal(o.out, "grow");
+  dw_component_run_free(r);
+  /* the wall clock: an endless loop with fuel to spare stops at its deadline */
+  r = prep("hostile", 0, UINT64_MAX / 2);
+  dw_call c;
+  dw_call_init(&c, "p", (const uint8_t *)"loop", 4, NULL);
+  c.deadline_ns = dw_rt_now_ns() + 100000000u;
+  assert_int_equal(dw_component_invoke(r, &c), -1);
+  assert_int_equal(c.err_code, 504);
+  assert_non_null(strstr(c.err_msg,
+                         "Component instantiation/call failed: WASM component "
+                         "'hostile': timeout: process ran past its deadline"));
+  dw_call_clear(&c);
   dw_component_run_free(r);
   r = prep("bad_realloc", 0, 1000000);
   run(r, "x", 1, &o);
