@@ -11,7 +11,8 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 #define MAX_INPUT (1u << 20)
 
-EXPORT("cabi_realloc") void *cabi_realloc(void *old, size_t old_size, size_t align, size_t new_size) {
+EXPORT("cabi_realloc")
+void *cabi_realloc(void *old, size_t old_size, size_t align, size_t new_size) {
   (void)old_size, (void)align;
   if (new_size == 0) return (void *)align; /* never dereferenced, never freed */
   void *p = realloc(old, new_size);

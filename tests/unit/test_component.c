@@ -486,7 +486,7 @@ static void check_rle(dw_component_run *r) {
   assert_int_equal(o.code, 413);
   assert_string_equal(
       o.msg, "Component process() returned error: ProcessingError::InputTooLarge(1048577)");
-  run(r, in, big - 1, &o); /* exactly 1 MiB of one byte */
+  run(r, in, big - 1, &o); /* exactly 1 MiB of one byte, within the default fuel */
   if (o.rc) fail_msg("1 MiB: %s", o.msg);
   assert_string_equal(o.out, "1048576z");
   free(in);
@@ -494,11 +494,11 @@ static void check_rle(dw_component_run *r) {
 
 static void test_rle(void **state) {
   (void)state;
-  dw_component_run *r = prep("rle", 0, 1000000000);
+  dw_component_run *r = prep("rle", 0, 100000000);
   check_rle(r);
   dw_component_run_free(r);
   /* a second prepare finds the compiled module in the cache */
-  r = prep("rle", 0, 1000000000);
+  r = prep("rle", 0, 100000000);
   assert_true(dw_component_run_cached(r));
   dw_component_run_free(r);
 }

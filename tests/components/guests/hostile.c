@@ -49,8 +49,7 @@ EXPORT(PROCESS_NAME) uint8_t *process(uint8_t *in, uint32_t len) {
       if (__builtin_wasm_memory_grow(0, 256) == (size_t)-1) return ret_ok(in, len);
   }
   if (is(in, len, "post-trap")) post_trap = 1;
-  if (is(in, len, "failed"))
-    return ret_err_str(ERR_PROCESSING_FAILED, quoted, sizeof quoted - 1);
+  if (is(in, len, "failed")) return ret_err_str(ERR_PROCESSING_FAILED, quoted, sizeof quoted - 1);
   if (is(in, len, "too-large")) return ret_err_u64(18446744073709551615ull);
   if (is(in, len, "invalid")) return ret_err_str(ERR_INVALID_INPUT, invalid, sizeof invalid - 1);
   return ret_ok(in, len);
