@@ -529,6 +529,13 @@ static void test_rle_wasi(void **state) {
   lim.caps = DW_CAP_STDOUT | DW_CAP_STDERR;
   m.n = 0, m.all[0] = 0;
   assert_int_equal(dw_component_check(b, len, "rle_wasi.wasm", "p", &lim, collect, &m), 0);
+  /* its initial memory over the processor's limit */
+  lim.max_pages = 1, lim.max_mb = 1;
+  m.n = 0, m.all[0] = 0;
+  assert_int_equal(dw_component_check(b, len, "rle_wasi.wasm", "p", &lim, collect, &m), 1);
+  assert_non_null(strstr(m.all, "pages"));
+  assert_non_null(strstr(m.all, "max_memory_mb allows 1 MiB"));
+  lim.max_pages = 256, lim.max_mb = 16;
   free(b);
   dw_component_run *r = prep("rle_wasi", DW_CAP_STDOUT | DW_CAP_STDERR, 100000000);
   check_rle(r);
