@@ -6,14 +6,17 @@
 # fixtures and tests/fuzz/{seeds,regress}. Fails if any target finds a crash,
 # leak, timeout or broken contract; the input is left in build-fuzz/findings/
 # and belongs in tests/fuzz/regress/TARGET/ once fixed (see docs/HARDENING.md).
-# Environment: FUZZ_TARGETS="pipeline wasm proto run", FUZZ_BUILD_DIR,
+# Every tests/fuzz/fuzz_NAME.c is a target; seeds come from tests/fuzz/seeds/NAME
+# and regress/NAME, or the folders listed below for the targets named there.
+# Environment: FUZZ_TARGETS="pipeline wasm ..." (default: all), FUZZ_BUILD_DIR,
 # FUZZ_JOBS (build parallelism), FUZZ_TIMEOUT (seconds per input, default 10).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SECS=${1:-60}
 DIR=${FUZZ_BUILD_DIR:-build-fuzz}
-TARGETS=${FUZZ_TARGETS:-pipeline wasm proto run}
+ALL_TARGETS=$(cd tests/fuzz && ls fuzz_*.c | sed -e 's/^fuzz_//' -e 's/\.c$//' | tr '\n' ' ')
+TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 PER_INPUT=${FUZZ_TIMEOUT:-10}
 [[ $SECS =~ ^[0-9]+$ && $SECS -gt 0 ]] || { echo "fuzz: FUZZ_SECONDS must be a positive integer, got '$SECS'"; exit 2; }
@@ -44,6 +47,7 @@ seeds_wasm=("$ROOT/$DIR/tests/fuzz/seeds/wasm" "$ROOT/tests/hostile/wasm" "$ROOT
 [[ -d $ROOT/$DIR/wasm_components ]] && seeds_wasm+=("$ROOT/$DIR/wasm_components")
 seeds_proto=("$ROOT/tests/fuzz/seeds/proto" "$ROOT/tests/fuzz/regress/proto")
 seeds_run=("$ROOT/tests/fuzz/seeds/run" "$ROOT/tests/hostile/config" "$ROOT/tests/fuzz/regress/run")
+seeds_component=("$ROOT/tests/components/fixtures" "$ROOT/tests/fuzz/regress/component")
 
 # libFuzzer reads seeds from every folder given but writes only to the first:
 # a working corpus per target, kept between runs. Seeds are copied flat into
@@ -58,7 +62,12 @@ for t in $TARGETS; do
   seeddir=$ROOT/$DIR/seed-copy/$t
   rm -rf "$seeddir"
   mkdir -p "$corpus" "$seeddir"
-  declare -n seeds="seeds_$t"
+  seeds_default=("$ROOT/tests/fuzz/seeds/$t" "$ROOT/tests/fuzz/regress/$t")
+  if declare -p "seeds_$t" >/dev/null 2>&1; then
+    declare -n seeds="seeds_$t"
+  else
+    declare -n seeds=seeds_default
+  fi
   for s in "${seeds[@]}"; do
     [[ -e $s ]] || continue
     find "$s" -type f ! -name '.*' -size -4M -print0 |

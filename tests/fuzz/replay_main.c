@@ -3,7 +3,8 @@
  * and TSan builds, without libFuzzer. Arguments are files or folders (walked
  * recursively, in name order); a missing one is noted and skipped, since some
  * corpora (the original project's pipelines, built modules) are optional.
- * Exits non-zero if nothing at all was replayed; a finding aborts. */
+ * With --require first, exits non-zero if nothing at all was replayed (a
+ * corpus that went missing); a finding aborts. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,10 @@ static void replay_path(const char *path) {
 int main(int argc, char **argv) {
   if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
   double t0 = now();
-  for (int i = 1; i < argc; i++) replay_path(argv[i]);
+  int first = 1, require = argc > 1 && strcmp(argv[1], "--require") == 0;
+  if (require) first = 2;
+  for (int i = first; i < argc; i++) replay_path(argv[i]);
   printf("replayed %zu inputs in %.2f s (%zu unreadable)\n", replayed, now() - t0, skipped);
-  return replayed > 0 && skipped == 0 ? 0 : 1;
+  if (require && replayed == 0) fprintf(stderr, "replay: no input found\n");
+  return (replayed > 0 || !require) && skipped == 0 ? 0 : 1;
 }
