@@ -113,6 +113,9 @@ def modules():
         "export-missing-function": HEADER + section(7, vec([name(b"process") + b"\x00\x05"])),
         "trailing-garbage": good + b"\xde\xad\xbe\xef",
         "no-exports": HEADER + section(1, vec([])),
+        # an imported function, no function section, an empty code section
+        "code-without-functions": HEADER + section(1, vec([b"\x60\0\0"]))
+        + section(2, vec([name(b"env") + name(b"f") + b"\x00\x00"])) + section(10, vec([])),
         # a tiny module with every export the ABI needs, but process has the wrong type
         "wrong-process-type": good.replace(b"\x60\x03\x7f\x7f\x7f\x01\x7f", b"\x60\x03\x7f\x7f\x7f\x01\x7e"),
     }
