@@ -60,9 +60,11 @@ typedef struct node_state {
   unsigned thread;
 } node_state;
 
+/* A worker's ready list: the owner pops the newest (v[n-1]), thieves take
+ * the oldest (v[head]); both O(1). */
 typedef struct stack {
   uint32_t *v;
-  size_t n, cap;
+  size_t head, n, cap;
 } stack;
 
 struct dw_run {
@@ -100,8 +102,9 @@ struct dw_run {
   uint32_t *level_left;  /* level: unresolved per level */
   uint32_t *bucket;      /* level: laid out like level_nodes */
   uint32_t cur_level;
-  stack retryq;  /* level: re-attempts of the open level */
-  stack *stacks; /* reactive: one per worker */
+  stack retryq;    /* level: re-attempts of the open level */
+  stack *stacks;   /* reactive: one per worker */
+  size_t nstacked; /* reactive: entries on all stacks */
 };
 
 /* ------------------------------------------------------------ policies */
@@ -134,7 +137,9 @@ static int policy_push(dw_run *r, uint32_t x, unsigned slot) {
       return 0;
     }
     case DW_STRATEGY_REACTIVE:
-      return stack_push(&r->stacks[slot % r->k], x);
+      if (stack_push(&r->stacks[slot % r->k], x) != 0) return -1;
+      r->nstacked++;
+      return 0;
     default: {
       size_t i = r->hlen++;
       r->heap[i] = x;
@@ -148,24 +153,50 @@ static int policy_push(dw_run *r, uint32_t x, unsigned slot) {
   }
 }
 
+/* level: the barrier — open the next level once every processor of the
+ * current one has resolved. */
+static void level_open(dw_run *r) {
+  while (r->cur_level < r->p->nlevels && r->level_left[r->cur_level] == 0) r->cur_level++;
+}
+
+/* How many ready processors a worker could pop right now. */
+static size_t policy_avail(dw_run *r) {
+  switch (r->strategy) {
+    case DW_STRATEGY_LEVEL:
+      level_open(r);
+      return r->retryq.n + (r->cur_level < r->p->nlevels
+                                ? r->bucket_fill[r->cur_level] - r->bucket_take[r->cur_level]
+                                : 0);
+    case DW_STRATEGY_REACTIVE:
+      return r->nstacked;
+    default:
+      return r->hlen;
+  }
+}
+
 static int64_t policy_pop(dw_run *r, unsigned slot) {
   switch (r->strategy) {
     case DW_STRATEGY_LEVEL: {
       if (r->retryq.n) return r->retryq.v[--r->retryq.n];
-      while (r->cur_level < r->p->nlevels && r->level_left[r->cur_level] == 0) r->cur_level++;
+      level_open(r);
       uint32_t l = r->cur_level;
       if (l >= r->p->nlevels || r->bucket_take[l] == r->bucket_fill[l]) return -1;
       return r->bucket[r->p->level_off[l] + r->bucket_take[l]++];
     }
     case DW_STRATEGY_REACTIVE: {
       stack *own = &r->stacks[slot % r->k];
-      if (own->n) return own->v[--own->n];
+      if (r->nstacked == 0) return -1;
+      r->nstacked--;
+      if (own->n > own->head) {
+        uint32_t x = own->v[--own->n];
+        if (own->n == own->head) own->n = own->head = 0;
+        return x;
+      }
       for (unsigned i = 1; i < r->k; i++) { /* steal the oldest of another */
         stack *s = &r->stacks[(slot + i) % r->k];
-        if (s->n) {
-          uint32_t x = s->v[0];
-          memmove(s->v, s->v + 1, (s->n - 1) * sizeof *s->v);
-          s->n--;
+        if (s->n > s->head) {
+          uint32_t x = s->v[s->head++];
+          if (s->n == s->head) s->n = s->head = 0;
           return x;
         }
       }
@@ -191,8 +222,16 @@ static int64_t policy_pop(dw_run *r, unsigned slot) {
 
 /* ---------------------------------------------------------- resolution */
 
-static void wake(dw_run *r) {
-  if (r->nwaiting) pthread_cond_signal(&r->cv);
+/* Wake a waiting worker if there is work for it: `keep` ready processors
+ * are already spoken for (the calling worker pops its next one itself, so a
+ * chain never bounces between threads). */
+static void wake(dw_run *r, size_t keep) {
+  if (!r->nwaiting) return;
+  size_t n = policy_avail(r);
+  if (n > keep + 1)
+    pthread_cond_broadcast(&r->cv);
+  else if (n > keep)
+    pthread_cond_signal(&r->cv);
 }
 
 /* Resolve x (under the lock) and release its dependents, iteratively:
@@ -246,8 +285,6 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
     r->finished = true;
     pthread_cond_broadcast(&r->cv);
     pthread_cond_broadcast(&r->done_cv);
-  } else {
-    wake(r);
   }
 }
 
@@ -264,28 +301,21 @@ static void fail_fast_at(dw_run *r, uint32_t x, unsigned slot) {
 }
 
 /* The dependency whose output feeds x (SPEC 3): input_from if it succeeded,
- * else the one carrying the payload of the highest-ranked transform. Reads
- * only resolved dependencies, so it needs no lock. */
-static dw_payload *choose_input(const dw_run *r, uint32_t x) {
+ * else the one carrying the payload of the highest-ranked transform; -1 for
+ * the run's input. Reads only resolved dependencies, so it needs no lock. */
+static int32_t choose_input(const dw_run *r, uint32_t x) {
   const dw_plan_node *pn = &r->p->nodes[x];
-  if (pn->npred == 0) return r->input;
+  if (pn->npred == 0) return -1;
   if (pn->input_from >= 0 && r->ns[pn->input_from].status == DW_PROC_SUCCEEDED)
-    return r->ns[pn->input_from].out;
-  const node_state *best = NULL;
+    return pn->input_from;
+  int32_t best = -1;
   for (uint32_t k = 0; k < pn->npred; k++) {
-    const node_state *d = &r->ns[r->p->pred[pn->pred_off + k]];
-    if (d->status == DW_PROC_SUCCEEDED && (!best || d->producer > best->producer)) best = d;
+    uint32_t d = r->p->pred[pn->pred_off + k];
+    if (r->ns[d].status == DW_PROC_SUCCEEDED &&
+        (best < 0 || r->ns[d].producer > r->ns[best].producer))
+      best = (int32_t)d;
   }
-  return best ? best->out : r->input;
-}
-
-static int32_t producer_of(const dw_run *r, const dw_payload *in, uint32_t x) {
-  const dw_plan_node *pn = &r->p->nodes[x];
-  for (uint32_t k = 0; k < pn->npred; k++) {
-    const node_state *d = &r->ns[r->p->pred[pn->pred_off + k]];
-    if (d->status == DW_PROC_SUCCEEDED && d->out == in) return d->producer;
-  }
-  return -1;
+  return best;
 }
 
 static void deadline_cb(void *owner, uint32_t x, uint32_t attempt) {
@@ -308,8 +338,7 @@ static void retry_cb(void *owner, uint32_t x, uint32_t unused) {
     s->state = NS_READY;
     if (policy_push(r, x, 0) != 0)
       resolve(r, x, DW_PROC_FAILED, "out of memory queueing a retry", 0);
-    else
-      wake(r);
+    wake(r, 0);
   }
   pthread_mutex_unlock(&r->mu);
 }
@@ -330,15 +359,17 @@ typedef struct attempt_out {
   int failed;
   dw_call call;
   uint64_t t_start, t_end;
-  dw_payload *in;
+  int32_t from;   /* the dependency that fed it, -1: the run's input */
+  dw_payload *in; /* its payload; NULL is the empty payload */
 } attempt_out;
 
 static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bool *armed) {
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
-  o->in = choose_input(r, x);
+  o->from = choose_input(r, x);
+  o->in = o->from >= 0 ? r->ns[o->from].out : r->input;
   dw_call *c = &o->call;
-  dw_call_init(c, pn->id, o->in->data, o->in->len, pn->options);
+  dw_call_init(c, pn->id, o->in ? o->in->data : NULL, o->in ? o->in->len : 0, pn->options);
   c->attempt = s->attempts;
   c->cancel = &s->cancel;
   o->t_start = dw_now_ns();
@@ -370,15 +401,18 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out
     if (pn->intent == DW_INTENT_TRANSFORM) {
       size_t len;
       uint8_t *buf = dw_call_take_output(c, &len);
-      s->out = dw_payload_adopt(buf, len);
+      /* an empty output needs no buffer: NULL is the empty payload */
+      s->out = len ? dw_payload_adopt(buf, len) : (free(buf), NULL);
       s->producer = (int32_t)x;
+      if (len && !s->out) c->oom = true;
     } else {
       s->out = dw_payload_ref(o->in);
-      s->producer = producer_of(r, o->in, x);
+      s->producer = o->from >= 0 ? r->ns[o->from].producer : -1;
     }
-    if (!s->out) {
+    if (c->oom) {
+      dw_payload_unref(s->out);
+      s->out = NULL;
       o->failed = 1;
-      c->oom = true;
     } else {
       s->md = c->md;
       s->md_n = c->md_n;
@@ -444,6 +478,7 @@ static void work(dw_run *r, unsigned slot) {
           r, x, DW_PROC_CANCELLED,
           r->user_cancelled ? "the run was cancelled" : "fail_fast: an earlier processor failed",
           slot);
+      wake(r, 1);
       continue;
     }
     s->state = NS_RUNNING;
@@ -457,6 +492,7 @@ static void work(dw_run *r, unsigned slot) {
     pthread_mutex_lock(&r->mu);
     r->slot_running[slot] = -1;
     uint64_t delay = finish_attempt(r, x, slot, &o);
+    wake(r, 1);
     if (delay) {
       /* lock order is timer then run: drop ours to arm the timer */
       pthread_mutex_unlock(&r->mu);
@@ -718,8 +754,8 @@ static dw_result *build_result(dw_run *r) {
     if (s->status == DW_PROC_SUCCEEDED) {
       res->payloads[x] = s->out;
       s->out = NULL;
-      pr->output = res->payloads[x]->data;
-      pr->output_len = res->payloads[x]->len;
+      pr->output = res->payloads[x] ? res->payloads[x]->data : (const uint8_t *)"";
+      pr->output_len = res->payloads[x] ? res->payloads[x]->len : 0;
       res->md[x] = s->md;
       pr->metadata = s->md;
       pr->metadata_count = s->md_n;
