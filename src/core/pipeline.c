@@ -143,8 +143,16 @@ static void choose_hybrid(dw_pipeline *p) {
   }
 }
 
-void dw_pipeline_free(dw_pipeline *p) {
-  if (!p) return;
+dw_pipeline *dw_pipeline_ref(const dw_pipeline *p) {
+  dw_pipeline *q = (dw_pipeline *)p; /* the count is not part of the value */
+  atomic_fetch_add_explicit(&q->refs, 1, memory_order_relaxed);
+  return q;
+}
+
+void dw_pipeline_free(dw_pipeline *p) { dw_pipeline_unref(p); }
+
+void dw_pipeline_unref(dw_pipeline *p) {
+  if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) return;
   if (p->wasm && p->spec)
     for (uint32_t i = 0; i < p->spec->nprocs; i++)
       if (p->wasm[i]) dw_wasm_module_free(p->wasm[i]);
@@ -251,6 +259,7 @@ static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, c
   dw_pipeline *p = calloc(1, sizeof *p);
   dw_processor_def *defs = NULL;
   if (!p) return NULL;
+  atomic_init(&p->refs, 1);
   p->engine = e;
   p->spec = dw_spec_parse(file, base_dir, data, len, &env, d);
   if (!p->spec) goto fail;

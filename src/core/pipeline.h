@@ -4,6 +4,8 @@
 #ifndef DW_CORE_PIPELINE_H
 #define DW_CORE_PIPELINE_H
 
+#include <stdatomic.h>
+
 #include "config/spec.h"
 #include "dagwood/dagwood.h"
 #include "graph/graph.h"
@@ -25,6 +27,7 @@ typedef struct dw_plan_node {
 } dw_plan_node;
 
 struct dw_pipeline {
+  atomic_uint refs; /* the owner's, plus one per result that points into it */
   dw_engine *engine;
   dw_spec *spec;
   dw_graph graph;
@@ -39,5 +42,10 @@ struct dw_pipeline {
   dw_strategy hybrid_choice;
   const char *hybrid_reason;
 };
+
+/* Results keep their pipeline's strings alive; dw_pipeline_free drops the
+ * owner's reference. */
+dw_pipeline *dw_pipeline_ref(const dw_pipeline *p);
+void dw_pipeline_unref(dw_pipeline *p);
 
 #endif

@@ -1,6 +1,9 @@
 /* core/result: accessors and release of a run's result; the trace export. */
 #include "core/result.h"
 
+#include "core/pipeline.h"
+#include "exec/state.h"
+
 #include <stdlib.h>
 
 dw_run_status dw_result_status(const dw_result *r) { return r->status; }
@@ -26,20 +29,11 @@ const dw_proc_report *dw_result_processor(const dw_result *r, size_t rank) {
 
 void dw_result_free(dw_result *r) {
   if (!r) return;
-  for (size_t i = 0; i < r->n; i++) {
-    if (r->payloads) dw_payload_unref(r->payloads[i]);
-    if (r->md && r->md[i]) {
-      for (size_t k = 0; k < r->procs[i].metadata_count; k++) {
-        free((char *)r->md[i][k].key);
-        free((char *)r->md[i][k].value);
-      }
-      free(r->md[i]);
-    }
-  }
-  free(r->payloads);
-  free(r->md);
+  dw_states_free(r->ns, (uint32_t)r->n);
+  free(r->procs);
   dw_payload_unref(r->input);
   dw_payload_unref(r->output);
+  dw_pipeline_unref(r->pipeline);
   dw_arena_free(&r->arena);
   free(r);
 }

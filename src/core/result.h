@@ -7,18 +7,20 @@
 #include "exec/payload.h"
 #include "util/arena.h"
 
+struct node_state;
+
 struct dw_result {
-  dw_arena arena; /* ids, messages, the report array */
+  dw_arena arena;         /* small strings: hostname */
+  dw_pipeline *pipeline;  /* a reference: ids and the config name live there */
+  struct node_state *ns; /* the run's per-processor states, now ours */
+  dw_proc_report *procs; /* views into ns, by rank */
+  size_t n;
   dw_run_status status;
   dw_strategy strategy;
   const char *strategy_reason;
   const char *config;
   dw_payload *input;
-  dw_payload *output;
-  size_t n;
-  dw_proc_report *procs;
-  dw_payload **payloads; /* per processor, NULL unless succeeded */
-  dw_kv **md;            /* per processor, malloc'd arrays of malloc'd strings */
+  dw_payload *output; /* NULL: empty */
   dw_kv ctx[3];
   uint64_t duration_us;
 };

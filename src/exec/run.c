@@ -30,6 +30,7 @@
 #include "core/result.h"
 #include "exec/payload.h"
 #include "exec/pool.h"
+#include "exec/state.h"
 
 enum {
   NS_WAITING = 0, /* dependencies unresolved */
@@ -41,24 +42,6 @@ enum {
 
 enum { RETRY_CAP_MS = 30000, DEFAULT_RETRY_BASE_MS = 100 };
 
-typedef struct node_state {
-  uint32_t pending; /* dependencies not yet resolved */
-  uint32_t ok_deps; /* dependencies that succeeded */
-  uint8_t state;
-  uint8_t status; /* dw_proc_status once NS_DONE */
-  bool timed_out;
-  uint32_t attempts;
-  atomic_int cancel;
-  dw_payload *out;
-  int32_t producer; /* rank of the transform whose payload out is; -1: input */
-  dw_kv *md;
-  size_t md_n;
-  int err_code;
-  char *err_msg;
-  const char *reason;
-  uint64_t start_ns, dur_ns;
-  unsigned thread;
-} node_state;
 
 /* A worker's ready list: the owner pops the newest (v[n-1]), thieves take
  * the oldest (v[head]); both O(1). */
@@ -95,7 +78,7 @@ struct dw_run {
   uint32_t *todo; /* resolve()'s work list */
 
   /* policies */
-  uint32_t *heap; /* work_queue */
+  uint64_t *heap; /* work_queue: wq_key()s */
   size_t hlen;
   uint32_t *bucket_fill; /* level: pushed per level */
   uint32_t *bucket_take; /* level: taken per level */
@@ -109,9 +92,10 @@ struct dw_run {
 
 /* ------------------------------------------------------------ policies */
 
-static bool wq_before(const dw_run *r, uint32_t a, uint32_t b) {
-  uint32_t ra = r->p->nodes[a].remaining, rb = r->p->nodes[b].remaining;
-  return ra != rb ? ra > rb : a < b;
+/* work_queue's order as one integer: longest remaining path first, then
+ * rank — the heap compares keys without touching the plan. */
+static uint64_t wq_key(const dw_run *r, uint32_t x) {
+  return (uint64_t)(UINT32_MAX - r->p->nodes[x].remaining) << 32 | x;
 }
 
 static int stack_push(stack *s, uint32_t x) {
@@ -142,12 +126,12 @@ static int policy_push(dw_run *r, uint32_t x, unsigned slot) {
       return 0;
     default: {
       size_t i = r->hlen++;
-      r->heap[i] = x;
-      while (i > 0 && wq_before(r, x, r->heap[(i - 1) / 2])) {
+      uint64_t key = wq_key(r, x);
+      while (i > 0 && key < r->heap[(i - 1) / 2]) {
         r->heap[i] = r->heap[(i - 1) / 2];
         i = (i - 1) / 2;
       }
-      r->heap[i] = x;
+      r->heap[i] = key;
       return 0;
     }
   }
@@ -204,18 +188,18 @@ static int64_t policy_pop(dw_run *r, unsigned slot) {
     }
     default: {
       if (!r->hlen) return -1;
-      uint32_t top = r->heap[0], x = r->heap[--r->hlen];
+      uint64_t top = r->heap[0], x = r->heap[--r->hlen];
       size_t i = 0, n = r->hlen;
       for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n) break;
-        if (c + 1 < n && wq_before(r, r->heap[c + 1], r->heap[c])) c++;
-        if (!wq_before(r, r->heap[c], x)) break;
+        if (c + 1 < n && r->heap[c + 1] < r->heap[c]) c++;
+        if (x <= r->heap[c]) break;
         r->heap[i] = r->heap[c];
         i = c;
       }
       if (n) r->heap[i] = x;
-      return top;
+      return (int64_t)(uint32_t)top;
     }
   }
 }
@@ -373,6 +357,7 @@ static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bo
   c->attempt = s->attempts;
   c->cancel = &s->cancel;
   o->t_start = dw_now_ns();
+  if (s->attempts == 1) s->start_ns = o->t_start - r->t0;
   if (pn->timeout > 0) {
     c->deadline_ns = o->t_start + (uint64_t)(pn->timeout * 1e9);
     dw_timer_add(&r->engine->pool, c->deadline_ns, deadline_cb, r, x, s->attempts);
@@ -483,7 +468,6 @@ static void work(dw_run *r, unsigned slot) {
     }
     s->state = NS_RUNNING;
     s->attempts++;
-    if (s->attempts == 1) s->start_ns = dw_now_ns() - r->t0;
     atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
     r->slot_running[slot] = (int32_t)x;
     pthread_mutex_unlock(&r->mu);
@@ -521,9 +505,9 @@ static void pool_job(void *arg, unsigned worker) {
 
 /* ------------------------------------------------------------ lifetime */
 
-static void run_free(dw_run *r) {
-  for (uint32_t i = 0; r->ns && i < r->n; i++) {
-    node_state *s = &r->ns[i];
+void dw_states_free(node_state *ns, uint32_t n) {
+  for (uint32_t i = 0; ns && i < n; i++) {
+    node_state *s = &ns[i];
     dw_payload_unref(s->out);
     for (size_t k = 0; k < s->md_n; k++) {
       free((char *)s->md[k].key);
@@ -532,11 +516,15 @@ static void run_free(dw_run *r) {
     free(s->md);
     free(s->err_msg);
   }
+  free(ns);
+}
+
+static void run_free(dw_run *r) {
+  dw_states_free(r->ns, r->n); /* NULL once a result took them */
   if (r->stacks)
     for (unsigned i = 0; i < r->k; i++) free(r->stacks[i].v);
   free(r->stacks);
   free(r->retryq.v);
-  free(r->ns);
   free(r->todo);
   free(r->slot_running);
   free(r->heap);
@@ -707,24 +695,25 @@ static dw_result *build_result(dw_run *r) {
   dw_arena_init(&res->arena);
   const dw_pipeline *p = r->p;
   uint32_t n = r->n;
+  res->procs = malloc((n ? n : 1) * sizeof *res->procs);
+  if (!res->procs) {
+    free(res);
+    return NULL;
+  }
+  res->pipeline = dw_pipeline_ref(p);
+  res->ns = r->ns; /* the states move to the result: nothing is copied */
+  r->ns = NULL;
   res->n = n;
   res->strategy = r->strategy;
   res->strategy_reason = r->hybrid ? p->hybrid_reason : NULL;
-  res->config = dw_arena_strdup(&res->arena, p->spec->file);
-  res->procs = dw_arena_calloc(&res->arena, n ? n : 1, sizeof *res->procs);
-  res->payloads = calloc(n ? n : 1, sizeof *res->payloads);
-  res->md = calloc(n ? n : 1, sizeof *res->md);
-  if (!res->config || !res->procs || !res->payloads || !res->md) {
-    dw_result_free(res);
-    return NULL;
-  }
+  res->config = p->spec->file;
   /* fail_fast: everything ranked after the first failure is cancelled, even
    * what ran concurrently with it, so every executor reports the same. */
   uint32_t horizon = r->failure == DW_FAILURE_FAIL_FAST ? r->fail_rank : n;
   bool all_ok = !r->user_cancelled;
   int32_t last_transform = -1;
   for (uint32_t x = 0; x < n; x++) {
-    node_state *s = &r->ns[x];
+    node_state *s = &res->ns[x];
     dw_proc_report *pr = &res->procs[x];
     const dw_plan_node *pn = &p->nodes[x];
     if (x > horizon) {
@@ -733,46 +722,38 @@ static dw_result *build_result(dw_run *r) {
       s->status = DW_PROC_CANCELLED;
       s->attempts = 0;
       s->dur_ns = 0;
-      free(s->err_msg);
-      s->err_msg = NULL;
       s->err_code = 0;
     }
-    pr->id = dw_arena_strdup(&res->arena, pn->id);
+    bool ok = s->status == DW_PROC_SUCCEEDED;
+    pr->id = pn->id;
     pr->status = (dw_proc_status)s->status;
     pr->intent = pn->intent;
     pr->attempts = s->attempts;
     pr->duration_us = s->dur_ns / 1000;
     pr->start_ns = s->start_ns;
     pr->thread = s->thread;
-    pr->reason = s->status != DW_PROC_SUCCEEDED && s->reason ? s->reason : NULL;
+    pr->reason = !ok ? s->reason : NULL;
+    pr->error_code = 0;
+    pr->error_message = NULL;
     if (s->status == DW_PROC_FAILED) {
       pr->error_code = s->err_code ? s->err_code : 500;
-      pr->error_message = dw_arena_strdup(&res->arena, s->err_msg  ? s->err_msg
-                                                       : s->reason ? s->reason
-                                                                   : "failed");
+      pr->error_message = s->err_msg ? s->err_msg : s->reason ? s->reason : "failed";
     }
-    if (s->status == DW_PROC_SUCCEEDED) {
-      res->payloads[x] = s->out;
-      s->out = NULL;
-      pr->output = res->payloads[x] ? res->payloads[x]->data : (const uint8_t *)"";
-      pr->output_len = res->payloads[x] ? res->payloads[x]->len : 0;
-      res->md[x] = s->md;
-      pr->metadata = s->md;
-      pr->metadata_count = s->md_n;
-      s->md = NULL;
-      s->md_n = 0;
-      if (pn->intent == DW_INTENT_TRANSFORM) last_transform = (int32_t)x;
-    } else {
-      all_ok = false;
-    }
+    pr->output = ok ? (s->out ? s->out->data : (const uint8_t *)"") : NULL;
+    pr->output_len = ok && s->out ? s->out->len : 0;
+    pr->metadata = ok ? s->md : NULL;
+    pr->metadata_count = ok ? s->md_n : 0;
+    if (ok && pn->intent == DW_INTENT_TRANSFORM) last_transform = (int32_t)x;
+    if (!ok) all_ok = false;
   }
   res->input = dw_payload_ref(r->input);
-  res->output = dw_payload_ref(last_transform >= 0 ? res->payloads[last_transform] : r->input);
-  res->status = all_ok                                                      ? DW_RUN_SUCCEEDED
+  res->output = dw_payload_ref(last_transform >= 0 ? res->ns[last_transform].out : r->input);
+  res->status = all_ok ? DW_RUN_SUCCEEDED
                 : (r->failure == DW_FAILURE_FAIL_FAST || r->user_cancelled) ? DW_RUN_FAILED
                                                                             : DW_RUN_PARTIAL;
   res->ctx[0] = (dw_kv){"config_file", res->config};
-  res->ctx[1] = (dw_kv){"hostname", dw_arena_strdup(&res->arena, r->hostname)};
+  const char *host = dw_arena_strdup(&res->arena, r->hostname);
+  res->ctx[1] = (dw_kv){"hostname", host ? host : ""};
   res->ctx[2] = (dw_kv){"input_text", (const char *)res->input->data};
   res->duration_us = (dw_now_ns() - r->t0) / 1000;
   return res;

@@ -1,0 +1,38 @@
+/* exec/state: what a run knows about one processor. The run's scheduler
+ * writes it; when the run ends the array is handed to the result, which
+ * reads its outputs, metadata and errors in place (no copies). */
+#ifndef DW_EXEC_STATE_H
+#define DW_EXEC_STATE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dagwood/dagwood.h"
+#include "exec/payload.h"
+
+typedef struct node_state {
+  /* scheduling (under the run lock) */
+  uint32_t pending; /* dependencies not yet resolved */
+  uint32_t ok_deps; /* dependencies that succeeded */
+  uint8_t state;
+  uint8_t status; /* dw_proc_status once NS_DONE */
+  bool timed_out;
+  uint32_t attempts;
+  atomic_int cancel;
+  dw_payload *out;
+  int32_t producer; /* rank of the transform whose payload out is; -1: input */
+  /* outcome */
+  dw_kv *md; /* malloc'd keys and values */
+  size_t md_n;
+  int err_code;
+  char *err_msg;
+  const char *reason;
+  uint64_t start_ns, dur_ns;
+  unsigned thread;
+} node_state;
+
+/* Free what the states own (payloads, metadata, messages) and the array. */
+void dw_states_free(node_state *ns, uint32_t n);
+
+#endif
