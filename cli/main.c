@@ -59,16 +59,25 @@ static int parse_uint(const char *s, unsigned *out) {
   return 0;
 }
 
-/* Read all of a stream (the run's input). */
-static char *slurp(FILE *f, size_t *len) {
+enum { DW_CLI_MAX_INPUT = 256 << 20 }; /* a run's input: 256 MiB at most */
+
+/* Read all of a stream (the run's input), refusing more than the cap so
+ * that /dev/zero or an endless pipe is an error, not memory exhaustion. */
+static char *slurp(FILE *f, size_t *len, int *too_big) {
   size_t cap = 4096, n = 0;
   char *buf = malloc(cap);
+  *too_big = 0;
   while (buf) {
     size_t r = fread(buf + n, 1, cap - n, f);
     n += r;
     if (r == 0) break;
     if (n == cap) {
-      char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+      if (cap > DW_CLI_MAX_INPUT) {
+        *too_big = 1;
+        free(buf);
+        return NULL;
+      }
+      char *nb = realloc(buf, cap * 2);
       if (!nb) {
         free(buf);
         return NULL;
@@ -196,10 +205,15 @@ static int cmd_run(dw_cli *c, int argc, char **argv) {
       fprintf(stderr, "dagwood: no input: give --input TEXT, --input-file PATH, or pipe it in\n");
       return 2;
     }
-    owned = slurp(f, &len);
+    int too_big;
+    owned = slurp(f, &len, &too_big);
     if (f != stdin) fclose(f);
     if (!owned) {
-      fprintf(stderr, "dagwood: cannot read the input\n");
+      if (too_big)
+        fprintf(stderr, "dagwood: the input is larger than %d MiB; give a smaller one\n",
+                DW_CLI_MAX_INPUT >> 20);
+      else
+        fprintf(stderr, "dagwood: cannot read the input: %s\n", strerror(errno));
       return 2;
     }
     input = owned;

@@ -6,7 +6,10 @@
 
 dw_payload *dw_payload_adopt(uint8_t *data, size_t len) {
   dw_payload *p = malloc(sizeof *p);
-  if (!p) return NULL;
+  if (!p) {
+    free(data); /* ownership was taken either way */
+    return NULL;
+  }
   if (!data || len == SIZE_MAX) {
     free(data);
     data = NULL;

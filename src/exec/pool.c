@@ -103,6 +103,11 @@ int dw_pool_submit(dw_pool *p, dw_job_fn fn, void *arg, unsigned count) {
     p->nthreads++;
     p->starting++;
   }
+  if (p->nthreads == 0) {
+    /* no thread could start: nobody would ever take these jobs */
+    p->jlen -= (size_t)queued;
+    queued = 0;
+  }
   if (queued > 1)
     pthread_cond_broadcast(&p->cv);
   else if (queued == 1)

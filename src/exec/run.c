@@ -42,7 +42,6 @@ enum {
 
 enum { RETRY_CAP_MS = 30000, DEFAULT_RETRY_BASE_MS = 100 };
 
-
 /* A worker's ready list: the owner pops the newest (v[n-1]), thieves take
  * the oldest (v[head]); both O(1). */
 typedef struct stack {
@@ -710,7 +709,7 @@ static dw_result *build_result(dw_run *r) {
   /* fail_fast: everything ranked after the first failure is cancelled, even
    * what ran concurrently with it, so every executor reports the same. */
   uint32_t horizon = r->failure == DW_FAILURE_FAIL_FAST ? r->fail_rank : n;
-  bool all_ok = !r->user_cancelled;
+  bool all_ok = true; /* a cancel that came too late changed nothing */
   int32_t last_transform = -1;
   for (uint32_t x = 0; x < n; x++) {
     node_state *s = &res->ns[x];
@@ -748,7 +747,7 @@ static dw_result *build_result(dw_run *r) {
   }
   res->input = dw_payload_ref(r->input);
   res->output = dw_payload_ref(last_transform >= 0 ? res->ns[last_transform].out : r->input);
-  res->status = all_ok ? DW_RUN_SUCCEEDED
+  res->status = all_ok                                                      ? DW_RUN_SUCCEEDED
                 : (r->failure == DW_FAILURE_FAIL_FAST || r->user_cancelled) ? DW_RUN_FAILED
                                                                             : DW_RUN_PARTIAL;
   res->ctx[0] = (dw_kv){"config_file", res->config};

@@ -31,18 +31,37 @@ static json_t *base64(const uint8_t *p, size_t n) {
 static int set_payload(json_t *obj, const char *key, const uint8_t *p, size_t n) {
   json_t *s = p ? json_stringn((const char *)p, n) : json_null();
   if (s) return json_object_set_new(obj, key, s);
-  char k64[64];
-  snprintf(k64, sizeof k64, "%s_base64", key);
-  if (json_object_set_new(obj, key, json_null())) return -1;
-  return json_object_set_new(obj, k64, base64(p, n));
+  size_t kl = strlen(key) + sizeof "_base64";
+  char *k64 = malloc(kl);
+  if (!k64) return -1;
+  snprintf(k64, kl, "%s_base64", key);
+  int rc =
+      json_object_set_new(obj, key, json_null()) || json_object_set_new(obj, k64, base64(p, n));
+  free(k64);
+  return rc ? -1 : 0;
 }
 
+/* A metadata map. A value that is not valid UTF-8 becomes null with its
+ * bytes in "KEY_base64" beside it, as payloads do; a key that is not valid
+ * UTF-8 is written as "base64:" + its bytes in base64. */
 static json_t *kv_object(const dw_kv *kv, size_t n) {
   json_t *o = json_object();
   for (size_t i = 0; o && i < n; i++) {
-    json_t *v = json_string(kv[i].value);
-    if (!v) v = base64((const uint8_t *)kv[i].value, strlen(kv[i].value));
-    json_object_set_new(o, kv[i].key, v);
+    const char *key = kv[i].key;
+    char *alt = NULL;
+    json_t *k = json_string(key);
+    if (!k) {
+      json_t *b = base64((const uint8_t *)key, strlen(key));
+      const char *bs = b ? json_string_value(b) : "";
+      size_t need = strlen(bs) + 8;
+      alt = malloc(need);
+      if (alt) snprintf(alt, need, "base64:%s", bs);
+      json_decref(b);
+      key = alt ? alt : "base64:";
+    }
+    json_decref(k);
+    set_payload(o, key, (const uint8_t *)kv[i].value, strlen(kv[i].value));
+    free(alt);
   }
   return o;
 }
