@@ -17,6 +17,14 @@ for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
+# The pinned jco that builds the example components and serves as the test
+# oracle for them (npm registry); without npm the oracle test says it skipped.
+comp=$(cd "$(dirname "$0")/.." && pwd)/examples/components
+if command -v npm >/dev/null && [[ ! -d $comp/node_modules/@bytecodealliance/jco ]]; then
+  (cd "$comp" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+    echo "deps.sh: npm ci in examples/components failed; the component oracle test will skip" >&2
+fi
+
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 cmd=(apt-get install -y --no-install-recommends "${missing[@]}")

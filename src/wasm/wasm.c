@@ -16,6 +16,7 @@
 
 #include "util/suggest.h"
 #include "wasm/compile.h"
+#include "wasm/component_run.h"
 #include "wasm/parse.h"
 #include "wasm/rt.h"
 #include "wasm/wasi.h"
@@ -32,6 +33,7 @@ struct dw_wasm_module {
   char caps_text[128];
   dw_intent intent;
   dw_wasm_compiled compiled;
+  dw_component_run *comp; /* a component (wasm/component_run), else NULL */
 };
 
 /* ------------------------------------------------------------ options */
@@ -416,6 +418,21 @@ static void rep_err(void *ctx, dw_pos pos, const char *msg) {
   if (c->n++ == 0) snprintf(c->err, c->len, "%s", msg);
 }
 
+typedef struct comp_rep_ctx {
+  report_fn rep;
+  void *ctx;
+  dw_pos pos;
+} comp_rep_ctx;
+
+static void comp_rep(void *ctx, const char *msg) {
+  comp_rep_ctx *c = ctx;
+  c->rep(c->ctx, c->pos, msg);
+}
+
+static uint32_t comp_max_pages(const wopts *o) {
+  return o->max_mb * 16 > DW_WASM_MAX_PAGES ? DW_WASM_MAX_PAGES : o->max_mb * 16;
+}
+
 /* Load, parse and check; 0 and the bytes in *bytes, or the error count. */
 static int inspect(const dw_spec *s, const dw_proc_spec *p, const wopts *o, report_fn rep,
                    void *ctx, uint8_t **bytes, size_t *len) {
@@ -426,12 +443,14 @@ static int inspect(const dw_spec *s, const dw_proc_spec *p, const wopts *o, repo
   dw_wasm_info w;
   char why[512], msg[1024];
   int errs = 0;
-  if (dw_wasm_sniff(*bytes, *len) == DW_WASM_COMPONENT) {
-    snprintf(msg, sizeof msg,
-             "WASM module '%s' is a WebAssembly component (component model); components are "
-             "not supported yet: build a C-style core module exporting memory, allocate, "
-             "deallocate and process",
-             mod_name(p));
+  dw_bin_kind kind = dw_bin_sniff(*bytes, *len);
+  if (kind == DW_BIN_COMPONENT) {
+    comp_rep_ctx cr = {rep, ctx, pos_or(p->module_pos, p->pos)};
+    dw_component_limits lim = {o->fuel, o->max_mb, comp_max_pages(o), o->caps};
+    errs = dw_component_check(*bytes, *len, mod_name(p), p->id, &lim, comp_rep, &cr);
+  } else if (kind == DW_BIN_UNKNOWN_VERSION) {
+    snprintf(msg, sizeof msg, "WASM module '%s' cannot be loaded: %s", mod_name(p),
+             dw_bin_refusal(*bytes, *len, kind, why, sizeof why));
     rep(ctx, pos_or(p->module_pos, p->pos), msg);
     errs = 1;
   } else if (dw_wasm_parse(*bytes, *len, &a, &w, why, sizeof why)) {
@@ -492,6 +511,16 @@ dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const c
   m->module = strdup(mod_name(p));
   m->path = strdup(p->module_path ? p->module_path : mod_name(p));
   char why[1024];
+  if (dw_bin_sniff(bytes, len) == DW_BIN_COMPONENT) {
+    dw_component_limits lim = {o.fuel, o.max_mb, m->max_pages, o.caps};
+    m->comp = m->id && m->module && m->path
+                  ? dw_component_prepare(bytes, len, m->id, m->module, m->path, &lim, cache_dir,
+                                         err, errlen)
+                  : NULL;
+    free(bytes);
+    if (!m->comp) goto fail;
+    return m;
+  }
   int rc = dw_wasm_compile(bytes, len, cache_dir, &m->compiled, why, sizeof why);
   free(bytes);
   if (!m->id || !m->module || !m->path) {
@@ -529,6 +558,7 @@ fail:
 
 void dw_wasm_module_free(dw_wasm_module *m) {
   if (!m) return;
+  dw_component_run_free(m->comp);
   if (m->dl) dlclose(m->dl);
   free(m->id);
   free(m->module);
@@ -570,6 +600,13 @@ static void emit_logs(const dw_wasm_module *m, dw_rt_call *c) {
         fprintf(stderr, "[%s %s] %s\n", m->id, fd ? "stderr" : "stdout", t);
     }
   }
+}
+
+/* wasm/component_run's calls use the same sink. */
+void dw_wasm_emit_call_logs(const char *processor_id, dw_rt_call *c) {
+  dw_wasm_module m = {0};
+  m.id = (char *)processor_id;
+  emit_logs(&m, c);
 }
 
 typedef struct step {
@@ -637,6 +674,7 @@ static int trap_fail(dw_wasm_module *m, dw_call *call, dw_rt_call *c, int code, 
 }
 
 int dw_wasm_invoke(dw_wasm_module *m, dw_call *call) {
+  if (m->comp) return dw_component_invoke(m->comp, call);
   if (dw_rt_thread_init())
     return dw_call_fail(call, 500, "WASM module '%s': cannot set up the sandbox on this thread",
                         m->module);
@@ -744,5 +782,7 @@ out:
 
 uint64_t dw_wasm_module_fuel(const dw_wasm_module *m) { return m->fuel; }
 uint32_t dw_wasm_module_max_mb(const dw_wasm_module *m) { return m->max_mb; }
-int dw_wasm_module_cached(const dw_wasm_module *m) { return m->compiled.from_cache; }
+int dw_wasm_module_cached(const dw_wasm_module *m) {
+  return m->comp ? dw_component_run_cached(m->comp) : m->compiled.from_cache;
+}
 dw_intent dw_wasm_module_intent(const dw_wasm_module *m) { return m->intent; }

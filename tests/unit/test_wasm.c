@@ -193,8 +193,8 @@ static void test_check_messages(void **state) {
   fclose(f);
   tw_init(&t, "comp", path, NULL);
   check_says(&t, 1,
-             "is a WebAssembly component (component model); components are not "
-             "supported yet");
+             "cannot be loaded: the component does not export "
+             "dagwood:component/processing-node@1.0.0");
   tw_free(&t);
   /* the original's legacy encoding: a "component" custom section on a core
    * module, refused even with the C-style exports */
