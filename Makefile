@@ -18,7 +18,8 @@ build: deps build/build.ninja
 	cmake --build build -j $(JOBS)
 
 run: build
-	./build/dagwood run examples/pipelines/demo.yaml --input "hello wasm world"
+	./build/dagwood run build/examples/demo.yaml --input "the lord of the rings"
+	./build/dagwood run build/examples/wasm.yaml --input "Hello WASM World"
 
 # Every test under the normal build, the AddressSanitizer build and (for the
 # threaded parts) the ThreadSanitizer build; one closing summary line.

@@ -20,10 +20,14 @@ static const struct {
     {"branches.yaml", "Branches and input_from",
      "Two entry points; the join names the dependency it reads with input_from.",
      "Mixed Case Text"},
+    {"wasm.yaml", "WebAssembly processors",
+     "Two sandboxed WebAssembly modules, compiled ahead of time and cached: one appends\n"
+     "'::WASM', the other run-length encodes. Each call gets a fresh instance and a fuel budget.",
+     "Hello WASM"},
 };
 
-/* The examples folder: $DAGWOOD_EXAMPLES, next to the binary in a build
- * tree (build/../examples/pipelines), or the installed share folder. */
+/* The examples folder: $DAGWOOD_EXAMPLES, beside the binary in a build tree
+ * (build/examples), or the installed share folder. */
 static int find_examples(char *out, size_t size) {
   const char *env = getenv("DAGWOOD_EXAMPLES");
   if (env) return snprintf(out, size, "%s", env) < (int)size ? 0 : -1;
@@ -34,7 +38,7 @@ static int find_examples(char *out, size_t size) {
   char *slash = strrchr(exe, '/');
   if (!slash) return -1;
   *slash = 0;
-  const char *cands[] = {"/../examples/pipelines", "/../share/dagwood/examples"};
+  const char *cands[] = {"/examples", "/../share/dagwood/examples"};
   for (size_t i = 0; i < 2; i++) {
     snprintf(out, size, "%s%s", exe, cands[i]);
     char probe[PATH_MAX + 32];

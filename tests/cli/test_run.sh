@@ -86,6 +86,15 @@ expect_eq "trace: one event per processor" 5 "$(jq '[.traceEvents[] | select(.ph
 run_dw processors
 expect_eq "eight built-ins listed" 8 "$(wc -l <<<"$OUT")"
 
+# WebAssembly between built-ins (the pipeline of `make run`), from the build's
+# examples folder where the modules sit beside the pipelines
+BEX=${DW_BUILD_DIR:-build}/examples
+run_dw run "$BEX/wasm.yaml" --input "Hello WASM World" --format raw
+expect_eq "wasm pipeline: lower, append ::WASM, run-length encode, frame" \
+  "rle: 1h1e2l1o1 1w1a1s1m1 1w1o1r1l1d2:1W1A1S1M" "$OUT"
+run_dw run "$BEX/wasm.yaml" --input "" --format json
+expect_eq "wasm_appender fails on empty input, as the original's" failed "$(jq -r '.processors[1].status' <<<"$OUT")"
+
 # demo (not a terminal: runs straight through)
 run_dw demo </dev/null
 expect_eq "demo runs" 0 "$RC"
