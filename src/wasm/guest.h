@@ -15,7 +15,7 @@
 
 #include <wasm-rt.h>
 
-#define DW_GUEST_ABI 3
+#define DW_GUEST_ABI 4
 
 /* Per-call state seen by the module: only the fuel counter is read by
  * compiled code (the fuel hook inlined at every function entry, loop header
@@ -25,6 +25,7 @@
     uint32_t abi;                                                                        \
     void (*trap)(int code);                                                              \
     void (*fuel_out)(void *ctx);                                                         \
+    int64_t (*refuel)(int64_t fuel);                                                     \
     void (*allocate_memory)(wasm_rt_memory_t * m, uint32_t initial, uint32_t max);       \
     uint32_t (*grow_memory)(wasm_rt_memory_t * m, uint32_t delta);                       \
     void (*free_memory)(wasm_rt_memory_t * m);                                           \

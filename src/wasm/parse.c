@@ -494,6 +494,10 @@ static int sec_global(cur *c, uint32_t ntypes) {
   return 0;
 }
 
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int sec_export(cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
   if (u32(c, &n, "export count")) return -1;
@@ -508,9 +512,20 @@ static int sec_export(cur *c, dw_arena *a, dw_wasm_info *w) {
     if (e->kind > 3) return fail(c, "export '%s' has unknown kind %u", e->name, e->kind);
     if (e->kind == 0 && e->index >= w->nfuncs)
       return fail(c, "export '%s' names function %u, which does not exist", e->name, e->index);
-    for (uint32_t k = 0; k < i; k++)
-      if (!strcmp(w->exports[k].name, e->name))
-        return fail(c, "export name '%s' is used twice", e->name);
+  }
+  /* duplicate names: sort a copy of the names (n log n, not n^2) */
+  if (n > 1) {
+    const char **names = malloc(n * sizeof *names);
+    if (!names) return fail(c, "out of memory");
+    for (uint32_t i = 0; i < n; i++) names[i] = w->exports[i].name;
+    qsort(names, n, sizeof *names, cmp_names);
+    for (uint32_t i = 1; i < n; i++)
+      if (!strcmp(names[i - 1], names[i])) {
+        fail(c, "export name '%s' is used twice", names[i]);
+        free(names);
+        return -1;
+      }
+    free(names);
   }
   w->nexports = n;
   return 0;

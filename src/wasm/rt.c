@@ -444,6 +444,15 @@ static void api_fuel_out(void *ctx) {
   t->in_guest = 1;
 }
 
+/* The same for a module that keeps the fuel in a register: it passes the
+ * value and takes the refilled one back. */
+static int64_t api_refuel(int64_t fuel) {
+  dw_rt_call *c = tls_thread->call;
+  c->fuel = fuel;
+  api_fuel_out(c);
+  return c->fuel;
+}
+
 static dw_rt_res *res_get(void) {
   pthread_mutex_lock(&pool_mu);
   dw_rt_res *r = pool;
@@ -592,6 +601,7 @@ static const dw_guest_api api = {
     .abi = DW_GUEST_ABI,
     .trap = api_trap,
     .fuel_out = api_fuel_out,
+    .refuel = api_refuel,
     .allocate_memory = api_allocate_memory,
     .grow_memory = api_grow_memory,
     .free_memory = api_free_memory,

@@ -17,7 +17,7 @@
 
 #include "wasm/guest.h"
 
-#define DW_RT_VERSION "dagwood-rt-8"
+#define DW_RT_VERSION "dagwood-rt-10"
 
 /* ThreadSanitizer cannot follow a longjmp out of a signal handler. Under it,
  * modules are compiled with explicit bounds checks and a call-depth limit

@@ -66,6 +66,55 @@ static void test_parse_rejections(void **state) {
   assert_string_equal(parse_err(no_end, sizeof no_end),
                       "instruction runs past the end of its section at byte 24");
   assert_null(parse_err(HDR, 8));
+  /* two exports with one name (a function () -> () exported twice as "f") */
+  static const uint8_t dup[] = {0, 'a', 's', 'm', 1,   0, 0, 0, 1,   4, 1, 0x60, 0, 0, 3, 2, 1,   0,
+                                7, 9,   2,   1,   'f', 0, 0, 1, 'f', 0, 0, 10,   4, 1, 2, 0, 0x0b};
+  assert_string_equal(parse_err(dup, sizeof dup), "export name 'f' is used twice");
+}
+
+/* 200 000 exports: checked in n log n, not n^2 (that took minutes) */
+static void test_parse_many_exports(void **state) {
+  (void)state;
+  enum { N = 200000 };
+  size_t cap = 64 + (size_t)N * 12;
+  uint8_t *b = malloc(cap), *body = malloc(cap);
+  size_t n = 0, bn = 0;
+#define LEB(buf, len, v)                                            \
+  do {                                                              \
+    uint32_t x_ = (v);                                              \
+    do {                                                            \
+      buf[len++] = (uint8_t)((x_ & 0x7f) | (x_ > 0x7f ? 0x80 : 0)); \
+      x_ >>= 7;                                                     \
+    } while (x_);                                                   \
+  } while (0)
+  LEB(body, bn, N);
+  for (uint32_t i = 0; i < N; i++) {
+    char nm[16];
+    int l = snprintf(nm, sizeof nm, "e%u", i);
+    body[bn++] = (uint8_t)l;
+    memcpy(body + bn, nm, (size_t)l);
+    bn += (size_t)l;
+    body[bn++] = 0; /* function 0 */
+    body[bn++] = 0;
+  }
+  memcpy(b,
+         "\0asm\1\0\0\0"
+         "\x01\x04\x01\x60\x00\x00"
+         "\x03\x02\x01\x00",
+         18);
+  n = 18;
+  b[n++] = 7;
+  LEB(b, n, (uint32_t)bn);
+  memcpy(b + n, body, bn);
+  n += bn;
+  memcpy(b + n, "\x0a\x04\x01\x02\x00\x0b", 6);
+  n += 6;
+#undef LEB
+  uint64_t t0 = dw_rt_now_ns();
+  assert_null(parse_err(b, n));
+  assert_true(dw_rt_now_ns() - t0 < 2000000000ull);
+  free(b);
+  free(body);
 }
 
 /* Mutated and truncated modules: the parser must answer (yes or no) and
@@ -653,6 +702,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_rejections),
       cmocka_unit_test(test_parse_mutations),
+      cmocka_unit_test(test_parse_many_exports),
       cmocka_unit_test(test_check_messages),
       cmocka_unit_test(test_examples),
       cmocka_unit_test(test_metadata_and_fuel),
