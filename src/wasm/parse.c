@@ -572,6 +572,17 @@ dw_wasm_kind dw_wasm_sniff(const uint8_t *b, size_t len) {
   return DW_WASM_UNKNOWN_VERSION;
 }
 
+/* No function section: the functions are the imported ones. */
+static int only_imported(dw_wasm_info *w, dw_arena *a) {
+  w->nfuncs = w->nfunc_imports;
+  w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
+  if (!w->func_type) return -1;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < w->nimports; i++)
+    if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
+  return 0;
+}
+
 static int order_of(uint8_t id) {
   /* the order non-custom sections must appear in */
   static const int ord[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
@@ -646,15 +657,8 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
         r = sec_global(&c, w->ntypes);
         break;
       case 7:
-        if (!seen_func) {
-          w->nfuncs = w->nfunc_imports;
-          w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
-          if (!w->func_type) return fail(&c, "out of memory");
-          uint32_t k = 0;
-          for (uint32_t i = 0; i < w->nimports; i++)
-            if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
-          seen_func = true;
-        }
+        if (!seen_func && only_imported(w, a)) return fail(&c, "out of memory");
+        seen_func = true;
         r = sec_export(&c, a, w);
         break;
       case 8: {
@@ -669,6 +673,8 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
         c.pos = body_end; /* checked in full by wasm2c when compiling */
         break;
       case 10:
+        if (!seen_func && only_imported(w, a)) return fail(&c, "out of memory");
+        seen_func = true;
         w->code_off = c.pos;
         w->code_len = size;
         r = sec_code(&c, w), seen_code = true;
@@ -684,7 +690,7 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
   }
   if (!seen_code && w->nfuncs > w->nfunc_imports)
     return fail(&c, "functions are declared but the code section is missing");
-  if (!seen_func) w->nfuncs = w->nfunc_imports;
+  if (!seen_func && only_imported(w, a)) return fail(&c, "out of memory");
   return 0;
 }
 

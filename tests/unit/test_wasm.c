@@ -70,6 +70,10 @@ static void test_parse_rejections(void **state) {
   static const uint8_t dup[] = {0, 'a', 's', 'm', 1,   0, 0, 0, 1,   4, 1, 0x60, 0, 0, 3, 2, 1,   0,
                                 7, 9,   2,   1,   'f', 0, 0, 1, 'f', 0, 0, 10,   4, 1, 2, 0, 0x0b};
   assert_string_equal(parse_err(dup, sizeof dup), "export name 'f' is used twice");
+  /* an imported function, no function section, an empty code section: valid */
+  static const uint8_t imported_only[] = {0, 'a', 's', 'm', 1, 0,   0, 0,   1, 4, 1,  0x60, 0,
+                                          0, 2,   7,   1,   1, 'm', 1, 'f', 0, 0, 10, 1,    0};
+  assert_null(parse_err(imported_only, sizeof imported_only));
 }
 
 /* 200 000 exports: checked in n log n, not n^2 (that took minutes) */
