@@ -40,10 +40,13 @@ static int find_examples(char *out, size_t size) {
   *slash = 0;
   const char *cands[] = {"/examples", "/../share/dagwood/examples"};
   for (size_t i = 0; i < 2; i++) {
-    snprintf(out, size, "%s%s", exe, cands[i]);
-    char probe[PATH_MAX + 32];
-    snprintf(probe, sizeof probe, "%s/demo.yaml", out);
-    if (access(probe, R_OK) == 0) return 0;
+    char probe[PATH_MAX + 64];
+    int w = snprintf(probe, sizeof probe, "%s%s/demo.yaml", exe, cands[i]);
+    if (w < 0 || (size_t)w >= sizeof probe || access(probe, R_OK) != 0) continue;
+    probe[w - (int)strlen("/demo.yaml")] = 0;
+    if (strlen(probe) >= size) return -1;
+    memcpy(out, probe, strlen(probe) + 1);
+    return 0;
   }
   return -1;
 }

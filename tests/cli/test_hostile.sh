@@ -52,6 +52,12 @@ make_case() {
     module-fifo)
       mkfifo "$GEN/fifo.wasm"
       printf 'processors:\n  - id: m\n    type: wasm\n    module: fifo.wasm\n' >"$f" ;;
+    module-many-exports) # 200 000 exports of one function: duplicate checks must not be O(n^2)
+      { printf '(module (func $f)\n'
+        for ((i = 0; i < 200000; i++)); do printf '(export "e%d" (func $f))\n' $i; done
+        printf ')\n'; } >"$GEN/many-exports.wat"
+      wat2wasm "$GEN/many-exports.wat" -o "$GEN/many-exports.wasm" || return 1
+      printf 'processors:\n  - id: m\n    type: wasm\n    module: many-exports.wasm\n' >"$f" ;;
     *) echo "unknown generated case @$1" >&2; return 1 ;;
   esac
   echo "$f"
