@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build and run the whole suite three ways: the normal build, ASan + UBSan,
-# and ThreadSanitizer (tests labelled for it). Prints one closing line.
+# and ThreadSanitizer (tests labelled for it); and build everything with
+# clang as well. Prints one closing line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
@@ -33,9 +34,21 @@ run_suite() { # name builddir cmake-args... ; runs ctest, adds to the totals
 }
 
 run_suite normal build
+# clang 14 must build everything warning-free too (-Werror); its tests are
+# the normal build's, so only the build is checked here
+echo "=== clang build (build-clang)"
+if cmake -S . -B build-clang -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  >/dev/null && cmake --build build-clang -j "$JOBS" >build-clang.log 2>&1; then
+  echo "clang build: ok"
+  total_pass=$((total_pass + 1))
+else
+  tail -n 40 build-clang.log
+  echo "=== clang: BUILD FAILED"
+  total_fail=$((total_fail + 1))
+fi
 run_suite asan build-asan -DDW_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug
 CTEST_ARGS="-L tsan" run_suite tsan build-tsan -DDW_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug
 
 echo
-echo "all builds: ${total_pass} passed, ${total_fail} failed"
+echo "total: ${total_pass} passed, ${total_fail} failed"
 [[ $total_fail -eq 0 ]]
