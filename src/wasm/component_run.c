@@ -590,6 +590,7 @@ int dw_component_invoke(dw_component_run *r, dw_call *call) {
   c.deadline_ns = call->deadline_ns;
   c.max_pages = r->lim.max_pages;
   c.caps = r->lim.caps;
+  c.argv0 = "dagwood-component"; /* the original's default WASI context */
   dw_rt_call_begin(&c);
   int rc = -1, code;
   char why[512];

@@ -54,6 +54,7 @@ typedef struct dw_rt_call {
   bool grow_refused;          /* memory.grow hit max_pages (the processor's limit) */
   int exit_code;              /* DW_TRAP_EXIT */
   volatile sig_atomic_t stop; /* timeout/cancel seen while in host code */
+  const char *argv0;          /* WASI args: [argv0] when set, else none */
   char *log[2];               /* captured stdout / stderr (malloc'd, capped) */
   size_t log_len[2];
   bool log_truncated[2];

@@ -200,12 +200,24 @@ uint32_t dw_wasi_dispatch(void *ctx, uint32_t fn, const uint64_t *a, int *trap) 
       memcpy(d + 8, &rights, 8);
       return E_SUCCESS;
     }
-    case F_ENVIRON_SIZES_GET:
     case F_ARGS_SIZES_GET:
+      if (c->argv0) { /* components see the original's ["dagwood-component"] */
+        if (put32(c, a[0], 1) || put32(c, a[1], (uint32_t)strlen(c->argv0) + 1)) return E_FAULT;
+        return E_SUCCESS;
+      }
+      __attribute__((fallthrough)); /* no arguments */
+    case F_ENVIRON_SIZES_GET:
       if (put32(c, a[0], 0) || put32(c, a[1], 0)) return E_FAULT;
       return E_SUCCESS;
-    case F_ENVIRON_GET:
     case F_ARGS_GET:
+      if (c->argv0) {
+        size_t n = strlen(c->argv0) + 1;
+        uint8_t *buf = gptr(c, a[1], n);
+        if (!buf || put32(c, a[0], (uint32_t)a[1])) return E_FAULT;
+        memcpy(buf, c->argv0, n);
+      }
+      return E_SUCCESS;
+    case F_ENVIRON_GET:
       return E_SUCCESS;
     case F_CLOCK_TIME_GET:
       return clock_get(c, a, false);
