@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -23,6 +24,7 @@ static void usage(FILE *out) {
       "  validate CONFIG...                  check only; every error at once\n"
       "  inspect CONFIG [--graph dot|mermaid] [--format json]   order, ranks, levels, strategy\n"
       "  processors                          list the built-in processors\n"
+      "  cache list|clear                    the compiled WebAssembly modules\n"
       "  demo                                a guided tour of the bundled examples\n"
       "  CONFIG... INPUT                     the original's form: run each CONFIG on INPUT\n"
       "  --demo-mode                         the original's form of `demo`\n"
@@ -223,6 +225,37 @@ static int cmd_run(dw_cli *c, int argc, char **argv) {
   return rc;
 }
 
+static void print_cache_entry(void *user, const char *path, uint64_t bytes, int64_t mtime) {
+  (void)user;
+  char when[32] = "?";
+  time_t t = (time_t)mtime;
+  struct tm tm;
+  if (localtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+  printf("%10llu  %s  %s\n", (unsigned long long)bytes, when, path);
+}
+
+/* dagwood cache list|clear: the compiled WebAssembly modules. */
+static int cmd_cache(dw_cli *c, int argc, char **argv) {
+  if (argc != 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "clear")))
+    return usage_error("cache takes one of: list, clear%s", "");
+  if (!strcmp(argv[0], "list")) {
+    int n = dw_engine_cache_list(c->engine, print_cache_entry, NULL);
+    if (n < 0) {
+      fprintf(stderr, "dagwood: cannot read the WebAssembly cache\n");
+      return 2;
+    }
+    if (!c->quiet) printf("%d compiled module%s\n", n, n == 1 ? "" : "s");
+    return 0;
+  }
+  int n = dw_engine_cache_clear(c->engine);
+  if (n < 0) {
+    fprintf(stderr, "dagwood: cannot clear the WebAssembly cache\n");
+    return 2;
+  }
+  if (!c->quiet) printf("removed %d compiled module%s\n", n, n == 1 ? "" : "s");
+  return 0;
+}
+
 static int has_suffix(const char *s, const char *suf) {
   size_t a = strlen(s), b = strlen(suf);
   return a >= b && strcmp(s + a - b, suf) == 0;
@@ -368,6 +401,8 @@ int main(int argc, char **argv) {
     rc = cmd_inspect(&c, nrest, rest);
   else if (!strcmp(cmd, "processors"))
     rc = cmd_processors(&c);
+  else if (!strcmp(cmd, "cache"))
+    rc = cmd_cache(&c, nrest, rest);
   else if (has_suffix(cmd, ".yaml") || has_suffix(cmd, ".yml") || access(cmd, R_OK) == 0) {
     /* the original's form: dagwood CONFIG... INPUT */
     if (c.nargs < 2) {

@@ -100,6 +100,14 @@ typedef struct dw_engine_options {
 dw_engine *dw_engine_new(const dw_engine_options *opts);
 void dw_engine_free(dw_engine *e);
 
+/* The engine's cache of compiled WebAssembly modules (`dagwood cache`):
+ * list calls fn once per compiled module and returns how many there are;
+ * clear removes them all and returns how many. -1 on error. */
+int dw_engine_cache_list(dw_engine *e,
+                         void (*fn)(void *user, const char *path, uint64_t bytes, int64_t mtime),
+                         void *user);
+int dw_engine_cache_clear(dw_engine *e);
+
 /* ----------------------------------------------------------- processors */
 
 /* One invocation of a processor. Valid only during the callback. */

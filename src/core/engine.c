@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "processors/builtins.h"
+#include "wasm/wasm.h"
 
 enum { DW_POOL_CEILING = 256 };
 
@@ -104,3 +105,11 @@ size_t dw_engine_processor_count(const dw_engine *e) { return e->ndefs; }
 const dw_processor_def *dw_engine_processor(const dw_engine *e, size_t i) {
   return i < e->ndefs ? &e->defs[i] : NULL;
 }
+
+int dw_engine_cache_list(dw_engine *e,
+                         void (*fn)(void *user, const char *path, uint64_t bytes, int64_t mtime),
+                         void *user) {
+  return dw_wasm_cache_list(e->cache_dir, fn, user);
+}
+
+int dw_engine_cache_clear(dw_engine *e) { return dw_wasm_cache_clear(e->cache_dir); }
