@@ -20,7 +20,7 @@ done
 # The pinned jco that builds the example components and serves as the test
 # oracle for them (npm registry); without npm the oracle test says it skipped.
 comp=$(cd "$(dirname "$0")/.." && pwd)/examples/components
-if command -v npm >/dev/null && [[ ! -d $comp/node_modules/@bytecodealliance/jco ]]; then
+if command -v npm >/dev/null && { [[ ! -d $comp/node_modules/@bytecodealliance/jco ]] || [[ ! -d $comp/node_modules/@bytecodealliance/preview2-shim ]]; }; then
   (cd "$comp" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
     echo "deps.sh: npm ci in examples/components failed; the component oracle test will skip" >&2
 fi
