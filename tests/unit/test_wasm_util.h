@@ -46,7 +46,11 @@ static inline const char *tw_fixture(const char *name) {
   const char *src = tw_dir("DW_SOURCE_DIR", ".");
   const char *build = tw_dir("DW_BUILD_DIR", "/tmp");
   char dir[900], cmd[3000];
+  /* one folder per test process: tests run in parallel and must not read a
+   * fixture another one is rewriting */
   snprintf(dir, sizeof dir, "%s/test-wasm", build);
+  mkdir(dir, 0755);
+  snprintf(dir, sizeof dir, "%s/test-wasm/%ld", build, (long)getpid());
   mkdir(dir, 0755);
   if (n == 64) return NULL;
   snprintf(names[n], sizeof names[n], "%s", name);
