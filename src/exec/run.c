@@ -625,21 +625,27 @@ fail:
   return NULL;
 }
 
+/* Ask the pool for `count` workers; each holds a reference to the run.
+ * Returns how many were queued (<= 0: none). */
+static int add_workers(dw_run *r, unsigned count) {
+  if (!count) return 0;
+  atomic_fetch_add(&r->refs, count);
+  int q = dw_pool_submit(&r->engine->pool, pool_job, r, count);
+  if (q < (int)count) atomic_fetch_sub(&r->refs, count - (q > 0 ? (unsigned)q : 0));
+  return q;
+}
+
 dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
                      const dw_run_options *opts) {
   dw_run *r = run_new(e, p, input, len, opts);
   if (!r) return NULL;
-  if (!r->finished) {
-    atomic_fetch_add(&r->refs, r->k);
-    int q = dw_pool_submit(&e->pool, pool_job, r, r->k);
-    if (q < (int)r->k) atomic_fetch_sub(&r->refs, r->k - (q > 0 ? (unsigned)q : 0));
-    if (q <= 0) { /* no worker at all: everything ends cancelled */
-      dw_run_cancel(r);
-      pthread_mutex_lock(&r->mu);
-      for (uint32_t x = 0; x < r->n; x++)
-        if (r->ns[x].state == NS_READY) resolve(r, x, DW_PROC_CANCELLED, "no worker thread", 0);
-      pthread_mutex_unlock(&r->mu);
-    }
+  if (!r->finished && add_workers(r, r->k) <= 0) {
+    /* no worker at all: everything ends cancelled */
+    dw_run_cancel(r);
+    pthread_mutex_lock(&r->mu);
+    for (uint32_t x = 0; x < r->n; x++)
+      if (r->ns[x].state == NS_READY) resolve(r, x, DW_PROC_CANCELLED, "no worker thread", 0);
+    pthread_mutex_unlock(&r->mu);
   }
   return r;
 }
@@ -674,13 +680,8 @@ dw_result *dw_pipeline_run(dw_engine *e, const dw_pipeline *p, const void *input
   if (!r) return NULL;
   if (!r->finished) {
     /* the calling thread is worker 0; the pool supplies the others */
-    unsigned extra = r->k - 1;
     atomic_store(&r->next_slot, 1);
-    if (extra) {
-      atomic_fetch_add(&r->refs, extra);
-      int q = dw_pool_submit(&e->pool, pool_job, r, extra);
-      if (q < (int)extra) atomic_fetch_sub(&r->refs, extra - (q > 0 ? (unsigned)q : 0));
-    }
+    add_workers(r, r->k - 1);
     work(r, 0);
   }
   return dw_run_wait(r);
