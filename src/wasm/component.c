@@ -1,92 +1,22 @@
-/* wasm/component: see component.h. A bounds-checked cursor over the bytes
- * (every LEB128 limited to its width, every count checked against the bytes
- * left before anything grows), one record per index-space entry saying how
- * it was defined, then a walk from the export to the core module. */
+/* wasm/component: see component.h. The bounds-checked cursor of
+ * wasm/cursor over the bytes (every LEB128 limited to its width, every count
+ * checked against the bytes left before anything grows), one record per
+ * index-space entry saying how it was defined, then a walk from the export
+ * to the core module. */
 #include "wasm/component.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------- cursor */
+#include "wasm/cursor.h"
 
-typedef struct cur {
-  const uint8_t *b;
-  size_t pos, end;
-  char *err;
-  size_t errlen;
-  int failed;
-} cur;
+/* ------------------------------------------------------------ strings */
 
-__attribute__((format(printf, 2, 3))) static int fail(cur *c, const char *fmt, ...) {
-  if (!c->failed) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (c->errlen) vsnprintf(c->err, c->errlen, fmt, ap);
-    va_end(ap);
-    c->failed = 1;
-  }
-  return -1;
-}
-
-static int need(cur *c, size_t n, const char *what) {
-  if (c->end - c->pos < n)
-    return fail(c, "%s runs past the end of its section at byte %zu", what, c->pos);
-  return 0;
-}
-
-static int u8(cur *c, uint8_t *v, const char *what) {
-  *v = 0;
-  if (need(c, 1, what)) return -1;
-  *v = c->b[c->pos++];
-  return 0;
-}
-
-static int u32(cur *c, uint32_t *v, const char *what) {
-  *v = 0;
-  uint32_t r = 0;
-  unsigned shift = 0;
-  size_t start = c->pos;
-  for (;;) {
-    if (c->pos >= c->end) return fail(c, "truncated LEB128 number (%s) at byte %zu", what, start);
-    uint8_t byte = c->b[c->pos++];
-    if (shift == 28) {
-      if (byte & 0xf0)
-        return fail(c, "malformed LEB128 number (%s) at byte %zu: too long or too large", what,
-                    start);
-      r |= (uint32_t)byte << 28;
-      break;
-    }
-    r |= (uint32_t)(byte & 0x7f) << shift;
-    shift += 7;
-    if (!(byte & 0x80)) break;
-  }
-  *v = r;
-  return 0;
-}
-
-/* A count of items each at least `min` bytes long. */
-static int count(cur *c, uint32_t *n, size_t min, const char *what) {
-  if (u32(c, n, what)) return -1;
-  if ((uint64_t)*n * min > c->end - c->pos)
-    return fail(c, "%s %u exceeds the bytes left at byte %zu", what, *n, c->pos);
-  return 0;
-}
-
-/* A string: length + UTF-8 bytes; *s points into the file (not terminated). */
-static int str(cur *c, const uint8_t **s, uint32_t *n, const char *what) {
-  *s = NULL;
-  if (u32(c, n, what) || need(c, *n, what)) return -1;
-  *s = c->b + c->pos;
-  c->pos += *n;
-  return 0;
-}
-
-static int skip_str(cur *c, const char *what) {
+static int skip_str(dw_cur *c, const char *what) {
   const uint8_t *s;
   uint32_t n;
-  return str(c, &s, &n, what);
+  return dw_cur_str(c, &s, &n, what);
 }
 
 static bool str_is(const uint8_t *s, uint32_t n, const char *want) {
@@ -114,18 +44,19 @@ dw_bin_kind dw_bin_sniff(const uint8_t *b, size_t len) {
   if (b[4] == 0x0d && b[5] == 0 && b[6] == 1 && b[7] == 0) return DW_BIN_COMPONENT;
   if (!(b[4] == 1 && b[5] == 0 && b[6] == 0 && b[7] == 0)) return DW_BIN_UNKNOWN_VERSION;
   char e[8];
-  cur c = {.b = b, .pos = 8, .end = len, .err = e, .errlen = 0};
+  dw_cur c = {.b = b, .pos = 8, .end = len, .err = e, .errlen = 0};
   while (c.pos < len) {
     uint8_t id;
     uint32_t size;
-    if (u8(&c, &id, "id") || u32(&c, &size, "size") || size > len - c.pos) break;
+    if (dw_cur_u8(&c, &id, "id") || dw_cur_u32(&c, &size, "size") || size > len - c.pos) break;
     size_t body_end = c.pos + size;
     if (id == 0) {
-      cur s = c;
+      dw_cur s = c;
       s.end = body_end;
       const uint8_t *nm;
       uint32_t n;
-      if (!str(&s, &nm, &n, "name") && str_is(nm, n, "component")) return DW_BIN_LEGACY_COMPONENT;
+      if (!dw_cur_str(&s, &nm, &n, "name") && str_is(nm, n, "component"))
+        return DW_BIN_LEGACY_COMPONENT;
     }
     c.pos = body_end;
   }
@@ -260,11 +191,12 @@ static bool grow(void **p, uint32_t *cap, uint32_t n, size_t size) {
   return true;
 }
 
-static entry *add(cur *c, comp *k, int s) {
+static entry *add(dw_cur *c, comp *k, int s) {
   space *sp = &k->sp[s];
   if (sp->n >= (1u << 24))
-    return fail(c, "too many entries in the %s index space", space_names[s]), NULL;
-  if (!grow((void **)&sp->e, &sp->cap, sp->n, sizeof *sp->e)) return fail(c, "out of memory"), NULL;
+    return dw_cur_fail(c, "too many entries in the %s index space", space_names[s]), NULL;
+  if (!grow((void **)&sp->e, &sp->cap, sp->n, sizeof *sp->e))
+    return dw_cur_fail(c, "out of memory"), NULL;
   entry *e = &sp->e[sp->n++];
   memset(e, 0, sizeof *e);
   return e;
@@ -291,9 +223,9 @@ static const char *const section_names[] = {
     "type",   "canon",       "start",         "import",    "export",    "value"};
 
 /* sort byte(s) -> space; core sorts after a 0x00 in component position */
-static int core_sort(cur *c, int *s) {
+static int core_sort(dw_cur *c, int *s) {
   uint8_t x;
-  if (u8(c, &x, "core sort")) return -1;
+  if (dw_cur_u8(c, &x, "core sort")) return -1;
   switch (x) {
     case 0x00:
       *s = S_CFUNC;
@@ -320,12 +252,12 @@ static int core_sort(cur *c, int *s) {
       *s = S_CINST;
       return 0;
   }
-  return fail(c, "unknown core sort 0x%02x at byte %zu", x, c->pos - 1);
+  return dw_cur_fail(c, "unknown core sort 0x%02x at byte %zu", x, c->pos - 1);
 }
 
-static int sort(cur *c, int *s) {
+static int sort(dw_cur *c, int *s) {
   uint8_t x;
-  if (u8(c, &x, "sort")) return -1;
+  if (dw_cur_u8(c, &x, "sort")) return -1;
   switch (x) {
     case 0x00:
       return core_sort(c, s);
@@ -345,115 +277,117 @@ static int sort(cur *c, int *s) {
       *s = S_INST;
       return 0;
   }
-  return fail(c, "unknown sort 0x%02x at byte %zu", x, c->pos - 1);
+  return dw_cur_fail(c, "unknown sort 0x%02x at byte %zu", x, c->pos - 1);
 }
 
-static int idx_in(cur *c, comp *k, int s, uint32_t *i, const char *what) {
-  if (u32(c, i, what)) return -1;
+static int idx_in(dw_cur *c, comp *k, int s, uint32_t *i, const char *what) {
+  if (dw_cur_u32(c, i, what)) return -1;
   if (*i >= k->sp[s].n)
-    return fail(c, "%s refers to %s %u, which does not exist (there are %u) at byte %zu", what,
-                space_names[s], *i, k->sp[s].n, c->pos);
+    return dw_cur_fail(c, "%s refers to %s %u, which does not exist (there are %u) at byte %zu",
+                       what, space_names[s], *i, k->sp[s].n, c->pos);
   return 0;
 }
 
 /* importname' / exportname': 0x00 name | 0x01 name versionsuffix */
-static int extern_name(cur *c, const uint8_t **s, uint32_t *n, const char *what) {
+static int extern_name(dw_cur *c, const uint8_t **s, uint32_t *n, const char *what) {
   uint8_t form;
-  if (u8(c, &form, what)) return -1;
-  if (form > 1) return fail(c, "unknown %s form 0x%02x at byte %zu", what, form, c->pos - 1);
-  if (str(c, s, n, what)) return -1;
+  if (dw_cur_u8(c, &form, what)) return -1;
+  if (form > 1) return dw_cur_fail(c, "unknown %s form 0x%02x at byte %zu", what, form, c->pos - 1);
+  if (dw_cur_str(c, s, n, what)) return -1;
   if (form == 1 && skip_str(c, "version suffix")) return -1;
   return 0;
 }
 
 /* A component value type: a primitive (one byte 0x64-0x7f) or a type index. */
-static int valtype(cur *c, uint32_t ntypes, bool check, const char *what) {
-  if (need(c, 1, what)) return -1;
+static int valtype(dw_cur *c, uint32_t ntypes, bool check, const char *what) {
+  if (dw_cur_need(c, 1, what)) return -1;
   uint8_t x = c->b[c->pos];
   if (x >= 0x40 && x <= 0x7f) { /* one byte, negative as an s33: a primitive */
     if (x < 0x73 && x != 0x64)
-      return fail(c, "unknown primitive type 0x%02x in %s at byte %zu", x, what, c->pos);
+      return dw_cur_fail(c, "unknown primitive type 0x%02x in %s at byte %zu", x, what, c->pos);
     c->pos++;
     return 0;
   }
   uint32_t i;
   size_t at = c->pos;
-  if (u32(c, &i, what)) return -1;
+  if (dw_cur_u32(c, &i, what)) return -1;
   if (c->b[c->pos - 1] & 0x40 && c->pos - at > 1)
-    return fail(c, "malformed type index in %s at byte %zu", what, at);
+    return dw_cur_fail(c, "malformed type index in %s at byte %zu", what, at);
   if (check && i >= ntypes)
-    return fail(c, "%s refers to type %u, which does not exist (there are %u) at byte %zu", what, i,
-                ntypes, at);
+    return dw_cur_fail(c, "%s refers to type %u, which does not exist (there are %u) at byte %zu",
+                       what, i, ntypes, at);
   return 0;
 }
 
-static int opt_valtype(cur *c, uint32_t ntypes, bool check, const char *what) {
+static int opt_valtype(dw_cur *c, uint32_t ntypes, bool check, const char *what) {
   uint8_t f;
-  if (u8(c, &f, what)) return -1;
+  if (dw_cur_u8(c, &f, what)) return -1;
   if (f == 0) return 0;
-  if (f != 1) return fail(c, "bad optional marker 0x%02x in %s at byte %zu", f, what, c->pos - 1);
+  if (f != 1)
+    return dw_cur_fail(c, "bad optional marker 0x%02x in %s at byte %zu", f, what, c->pos - 1);
   return valtype(c, ntypes, check, what);
 }
 
-static int core_valtype(cur *c) {
+static int core_valtype(dw_cur *c) {
   uint8_t t;
-  if (u8(c, &t, "core value type")) return -1;
+  if (dw_cur_u8(c, &t, "core value type")) return -1;
   if (t == 0x7f || t == 0x7e || t == 0x7d || t == 0x7c || t == 0x7b || t == 0x70 || t == 0x6f)
     return 0;
-  return fail(c, "unknown core value type 0x%02x at byte %zu", t, c->pos - 1);
+  return dw_cur_fail(c, "unknown core value type 0x%02x at byte %zu", t, c->pos - 1);
 }
 
-static int core_functype(cur *c) {
+static int core_functype(dw_cur *c) {
   uint32_t n;
-  if (count(c, &n, 1, "parameter count")) return -1;
+  if (dw_cur_count(c, &n, 1, "parameter count")) return -1;
   for (uint32_t i = 0; i < n; i++)
     if (core_valtype(c)) return -1;
-  if (count(c, &n, 1, "result count")) return -1;
+  if (dw_cur_count(c, &n, 1, "result count")) return -1;
   for (uint32_t i = 0; i < n; i++)
     if (core_valtype(c)) return -1;
   return 0;
 }
 
-static int limits(cur *c) {
+static int limits(dw_cur *c) {
   uint8_t f;
   uint32_t x;
-  if (u8(c, &f, "limits")) return -1;
-  if (f > 1) return fail(c, "limits flags 0x%02x (shared or 64-bit) at byte %zu", f, c->pos - 1);
-  if (u32(c, &x, "limits minimum")) return -1;
-  if (f & 1 && u32(c, &x, "limits maximum")) return -1;
+  if (dw_cur_u8(c, &f, "limits")) return -1;
+  if (f > 1)
+    return dw_cur_fail(c, "limits flags 0x%02x (shared or 64-bit) at byte %zu", f, c->pos - 1);
+  if (dw_cur_u32(c, &x, "limits minimum")) return -1;
+  if (f & 1 && dw_cur_u32(c, &x, "limits maximum")) return -1;
   return 0;
 }
 
 /* core importdesc inside a module type */
-static int core_importdesc(cur *c) {
+static int core_importdesc(dw_cur *c) {
   uint8_t k, t;
   uint32_t x;
-  if (u8(c, &k, "import kind")) return -1;
+  if (dw_cur_u8(c, &k, "import kind")) return -1;
   switch (k) {
     case 0:
-      return u32(c, &x, "type index");
+      return dw_cur_u32(c, &x, "type index");
     case 1:
-      return u8(c, &t, "table type") || limits(c);
+      return dw_cur_u8(c, &t, "table type") || limits(c);
     case 2:
       return limits(c);
     case 3:
-      return core_valtype(c) || u8(c, &t, "mutability");
+      return core_valtype(c) || dw_cur_u8(c, &t, "mutability");
   }
-  return fail(c, "unknown core import kind 0x%02x at byte %zu", k, c->pos - 1);
+  return dw_cur_fail(c, "unknown core import kind 0x%02x at byte %zu", k, c->pos - 1);
 }
 
-static int core_deftype(cur *c, int tdepth) {
+static int core_deftype(dw_cur *c, int tdepth) {
   uint8_t form;
-  if (u8(c, &form, "core type")) return -1;
+  if (dw_cur_u8(c, &form, "core type")) return -1;
   if (form == 0x60) return core_functype(c);
   if (form == 0x50) {
-    if (tdepth > 1) return fail(c, "core module types nested too deeply");
+    if (tdepth > 1) return dw_cur_fail(c, "core module types nested too deeply");
     uint32_t n;
-    if (count(c, &n, 1, "module type declaration count")) return -1;
+    if (dw_cur_count(c, &n, 1, "module type declaration count")) return -1;
     for (uint32_t i = 0; i < n; i++) {
       uint8_t d;
       uint32_t x;
-      if (u8(c, &d, "module type declaration")) return -1;
+      if (dw_cur_u8(c, &d, "module type declaration")) return -1;
       switch (d) {
         case 0x00:
           if (skip_str(c, "import module") || skip_str(c, "import name") || core_importdesc(c))
@@ -464,65 +398,66 @@ static int core_deftype(cur *c, int tdepth) {
           break;
         case 0x02: {
           uint8_t s, t;
-          if (u8(c, &s, "alias sort") || u8(c, &t, "alias target") || u32(c, &x, "count") ||
-              u32(c, &x, "index"))
+          if (dw_cur_u8(c, &s, "alias sort") || dw_cur_u8(c, &t, "alias target") ||
+              dw_cur_u32(c, &x, "count") || dw_cur_u32(c, &x, "index"))
             return -1;
-          if (s != 0x10 || t != 0x01) return fail(c, "bad core alias in a module type");
+          if (s != 0x10 || t != 0x01) return dw_cur_fail(c, "bad core alias in a module type");
           break;
         }
         case 0x03:
           if (skip_str(c, "export name") || core_importdesc(c)) return -1;
           break;
         default:
-          return fail(c, "unknown module type declaration 0x%02x at byte %zu", d, c->pos - 1);
+          return dw_cur_fail(c, "unknown module type declaration 0x%02x at byte %zu", d,
+                             c->pos - 1);
       }
     }
     return 0;
   }
   if (form >= 0x4e && form <= 0x5f)
-    return fail(c, "garbage-collected core types (0x%02x) are not supported at byte %zu", form,
-                c->pos - 1);
-  return fail(c, "unknown core type form 0x%02x at byte %zu", form, c->pos - 1);
+    return dw_cur_fail(c, "garbage-collected core types (0x%02x) are not supported at byte %zu",
+                       form, c->pos - 1);
+  return dw_cur_fail(c, "unknown core type form 0x%02x at byte %zu", form, c->pos - 1);
 }
 
-static int deftype(cur *c, uint32_t ntypes, bool check, int tdepth);
+static int deftype(dw_cur *c, uint32_t ntypes, bool check, int tdepth);
 
-static int externdesc(cur *c, uint8_t *kind, uint32_t *ti) {
+static int externdesc(dw_cur *c, uint8_t *kind, uint32_t *ti) {
   uint8_t k, x;
   uint32_t i = 0;
-  if (u8(c, &k, "extern kind")) return -1;
+  if (dw_cur_u8(c, &k, "extern kind")) return -1;
   switch (k) {
     case 0x00:
-      if (u8(c, &x, "core module marker")) return -1;
-      if (x != 0x11) return fail(c, "bad core extern 0x%02x at byte %zu", x, c->pos - 1);
-      if (u32(c, &i, "core type index")) return -1;
+      if (dw_cur_u8(c, &x, "core module marker")) return -1;
+      if (x != 0x11) return dw_cur_fail(c, "bad core extern 0x%02x at byte %zu", x, c->pos - 1);
+      if (dw_cur_u32(c, &i, "core type index")) return -1;
       break;
     case 0x01:
     case 0x04:
     case 0x05:
-      if (u32(c, &i, "type index")) return -1;
+      if (dw_cur_u32(c, &i, "type index")) return -1;
       break;
     case 0x02:
-      if (u8(c, &x, "value bound")) return -1;
+      if (dw_cur_u8(c, &x, "value bound")) return -1;
       if (x == 0) {
-        if (u32(c, &i, "value index")) return -1;
+        if (dw_cur_u32(c, &i, "value index")) return -1;
       } else if (x == 1) {
         if (valtype(c, 0, false, "value bound")) return -1;
       } else {
-        return fail(c, "bad value bound 0x%02x at byte %zu", x, c->pos - 1);
+        return dw_cur_fail(c, "bad value bound 0x%02x at byte %zu", x, c->pos - 1);
       }
       break;
     case 0x03:
-      if (u8(c, &x, "type bound")) return -1;
+      if (dw_cur_u8(c, &x, "type bound")) return -1;
       if (x == 0) {
-        if (u32(c, &i, "type index")) return -1;
+        if (dw_cur_u32(c, &i, "type index")) return -1;
         k = 0x13; /* (eq i) */
       } else if (x != 1) {
-        return fail(c, "bad type bound 0x%02x at byte %zu", x, c->pos - 1);
+        return dw_cur_fail(c, "bad type bound 0x%02x at byte %zu", x, c->pos - 1);
       }
       break;
     default:
-      return fail(c, "unknown extern kind 0x%02x at byte %zu", k, c->pos - 1);
+      return dw_cur_fail(c, "unknown extern kind 0x%02x at byte %zu", k, c->pos - 1);
   }
   *kind = k;
   *ti = i;
@@ -530,13 +465,13 @@ static int externdesc(cur *c, uint8_t *kind, uint32_t *ti) {
 }
 
 /* component / instance type declarations (own index spaces: not checked) */
-static int decls(cur *c, bool component, int tdepth) {
+static int decls(dw_cur *c, bool component, int tdepth) {
   uint32_t n;
-  if (count(c, &n, 1, "declaration count")) return -1;
+  if (dw_cur_count(c, &n, 1, "declaration count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     uint8_t d, kind;
     uint32_t ti, x;
-    if (u8(c, &d, "declaration")) return -1;
+    if (dw_cur_u8(c, &d, "declaration")) return -1;
     switch (d) {
       case 0x00:
         if (core_deftype(c, tdepth + 1)) return -1;
@@ -547,18 +482,18 @@ static int decls(cur *c, bool component, int tdepth) {
       case 0x02: {
         int s;
         uint8_t t;
-        if (sort(c, &s) || u8(c, &t, "alias target")) return -1;
+        if (sort(c, &s) || dw_cur_u8(c, &t, "alias target")) return -1;
         if (t == 0x00 || t == 0x01) {
-          if (u32(c, &x, "instance") || skip_str(c, "alias name")) return -1;
+          if (dw_cur_u32(c, &x, "instance") || skip_str(c, "alias name")) return -1;
         } else if (t == 0x02) {
-          if (u32(c, &x, "count") || u32(c, &x, "index")) return -1;
+          if (dw_cur_u32(c, &x, "count") || dw_cur_u32(c, &x, "index")) return -1;
         } else {
-          return fail(c, "unknown alias target 0x%02x at byte %zu", t, c->pos - 1);
+          return dw_cur_fail(c, "unknown alias target 0x%02x at byte %zu", t, c->pos - 1);
         }
         break;
       }
       case 0x03:
-        if (!component) return fail(c, "an import declaration inside an instance type");
+        if (!component) return dw_cur_fail(c, "an import declaration inside an instance type");
         /* fall through */
       case 0x04: {
         const uint8_t *s;
@@ -569,15 +504,15 @@ static int decls(cur *c, bool component, int tdepth) {
         break;
       }
       default:
-        return fail(c, "unknown type declaration 0x%02x at byte %zu", d, c->pos - 1);
+        return dw_cur_fail(c, "unknown type declaration 0x%02x at byte %zu", d, c->pos - 1);
     }
   }
   return 0;
 }
 
-static int labels(cur *c, const char *what) {
+static int labels(dw_cur *c, const char *what) {
   uint32_t n;
-  if (count(c, &n, 1, what)) return -1;
+  if (dw_cur_count(c, &n, 1, what)) return -1;
   for (uint32_t i = 0; i < n; i++)
     if (skip_str(c, "label")) return -1;
   return 0;
@@ -585,13 +520,13 @@ static int labels(cur *c, const char *what) {
 
 /* deftype: a defined value type, a function, component, instance or
  * resource type. check: type indices must be below ntypes. */
-static int deftype(cur *c, uint32_t ntypes, bool check, int tdepth) {
+static int deftype(dw_cur *c, uint32_t ntypes, bool check, int tdepth) {
   if (tdepth > DW_COMPONENT_MAX_TYPE_DEPTH)
-    return fail(c, "types nested more than %d deep", DW_COMPONENT_MAX_TYPE_DEPTH);
+    return dw_cur_fail(c, "types nested more than %d deep", DW_COMPONENT_MAX_TYPE_DEPTH);
   uint8_t form;
   uint32_t n, x;
   size_t at = c->pos;
-  if (need(c, 1, "type")) return -1;
+  if (dw_cur_need(c, 1, "type")) return -1;
   form = c->b[c->pos];
   if (form >= 0x73 && form <= 0x7f) return c->pos++, 0; /* primitive */
   c->pos++;
@@ -599,21 +534,21 @@ static int deftype(cur *c, uint32_t ntypes, bool check, int tdepth) {
     case 0x64:
       return 0; /* error-context */
     case 0x72:  /* record */
-      if (count(c, &n, 2, "record field count")) return -1;
+      if (dw_cur_count(c, &n, 2, "record field count")) return -1;
       for (uint32_t i = 0; i < n; i++)
         if (skip_str(c, "field name") || valtype(c, ntypes, check, "a record field")) return -1;
       return 0;
     case 0x71: /* variant */
-      if (count(c, &n, 2, "variant case count")) return -1;
+      if (dw_cur_count(c, &n, 2, "variant case count")) return -1;
       for (uint32_t i = 0; i < n; i++) {
         uint8_t r;
         if (skip_str(c, "case name") || opt_valtype(c, ntypes, check, "a variant case") ||
-            u8(c, &r, "case refinement"))
+            dw_cur_u8(c, &r, "case refinement"))
           return -1;
         if (r == 1) {
-          if (u32(c, &x, "refinement")) return -1;
+          if (dw_cur_u32(c, &x, "refinement")) return -1;
         } else if (r != 0) {
-          return fail(c, "bad variant case ending 0x%02x at byte %zu", r, c->pos - 1);
+          return dw_cur_fail(c, "bad variant case ending 0x%02x at byte %zu", r, c->pos - 1);
         }
       }
       return 0;
@@ -621,9 +556,9 @@ static int deftype(cur *c, uint32_t ntypes, bool check, int tdepth) {
     case 0x6b: /* option */
       return valtype(c, ntypes, check, form == 0x70 ? "a list" : "an option");
     case 0x67: /* fixed-size list */
-      return valtype(c, ntypes, check, "a fixed-size list") || u32(c, &x, "list length");
+      return valtype(c, ntypes, check, "a fixed-size list") || dw_cur_u32(c, &x, "list length");
     case 0x6f: /* tuple */
-      if (count(c, &n, 1, "tuple count")) return -1;
+      if (dw_cur_count(c, &n, 1, "tuple count")) return -1;
       for (uint32_t i = 0; i < n; i++)
         if (valtype(c, ntypes, check, "a tuple")) return -1;
       return 0;
@@ -635,78 +570,80 @@ static int deftype(cur *c, uint32_t ntypes, bool check, int tdepth) {
              opt_valtype(c, ntypes, check, "a result error");
     case 0x69:
     case 0x68:
-      return u32(c, &x, "resource type index");
+      return dw_cur_u32(c, &x, "resource type index");
     case 0x66:
     case 0x65:
-      return fail(c, "async types (%s) are not supported at byte %zu",
-                  form == 0x66 ? "stream" : "future", at);
+      return dw_cur_fail(c, "async types (%s) are not supported at byte %zu",
+                         form == 0x66 ? "stream" : "future", at);
     case 0x40: /* func */
     case 0x43: /* async func */
-      if (form == 0x43) return fail(c, "an async function type at byte %zu is not supported", at);
-      if (count(c, &n, 2, "parameter count")) return -1;
+      if (form == 0x43)
+        return dw_cur_fail(c, "an async function type at byte %zu is not supported", at);
+      if (dw_cur_count(c, &n, 2, "parameter count")) return -1;
       for (uint32_t i = 0; i < n; i++)
         if (skip_str(c, "parameter name") || valtype(c, ntypes, check, "a parameter")) return -1;
       {
         uint8_t r;
-        if (u8(c, &r, "result list")) return -1;
+        if (dw_cur_u8(c, &r, "result list")) return -1;
         if (r == 0) return valtype(c, ntypes, check, "a result");
         if (r == 1) {
-          if (u32(c, &n, "named results")) return -1;
-          if (n != 0) return fail(c, "named function results at byte %zu", at);
+          if (dw_cur_u32(c, &n, "named results")) return -1;
+          if (n != 0) return dw_cur_fail(c, "named function results at byte %zu", at);
           return 0;
         }
-        return fail(c, "bad result list 0x%02x at byte %zu", r, c->pos - 1);
+        return dw_cur_fail(c, "bad result list 0x%02x at byte %zu", r, c->pos - 1);
       }
     case 0x41:
     case 0x42:
       return decls(c, form == 0x41, tdepth);
     case 0x3f: { /* resource (rep i32) (dtor f)? */
       uint8_t rep, d;
-      if (u8(c, &rep, "resource representation") || u8(c, &d, "resource destructor")) return -1;
-      if (rep != 0x7f) return fail(c, "resource representation 0x%02x at byte %zu", rep, at);
-      if (d == 1) return u32(c, &x, "destructor");
-      if (d != 0) return fail(c, "bad resource destructor marker at byte %zu", at);
+      if (dw_cur_u8(c, &rep, "resource representation") || dw_cur_u8(c, &d, "resource destructor"))
+        return -1;
+      if (rep != 0x7f) return dw_cur_fail(c, "resource representation 0x%02x at byte %zu", rep, at);
+      if (d == 1) return dw_cur_u32(c, &x, "destructor");
+      if (d != 0) return dw_cur_fail(c, "bad resource destructor marker at byte %zu", at);
       return 0;
     }
     case 0x3e:
-      return fail(c, "an async resource type at byte %zu is not supported", at);
+      return dw_cur_fail(c, "an async resource type at byte %zu is not supported", at);
   }
-  return fail(c, "unknown type form 0x%02x at byte %zu", form, at);
+  return dw_cur_fail(c, "unknown type form 0x%02x at byte %zu", form, at);
 }
 
 /* ----------------------------------------------------------- sections */
 
-static int parse_comp(cur *c, comp *k, dw_arena *a);
+static int parse_comp(dw_cur *c, comp *k, dw_arena *a);
 
-static int sec_core_module(cur *c, comp *k) {
+static int sec_core_module(dw_cur *c, comp *k) {
   entry *e = add(c, k, S_CMODULE);
   if (!e) return -1;
   e->how = E_DEF;
   e->off = c->pos;
   e->len = c->end - c->pos;
   if (e->len < 8 || memcmp(c->b + c->pos, "\0asm\1\0\0\0", 8) != 0)
-    return fail(c, "core module %u at byte %zu does not start with a core module header",
-                k->sp[S_CMODULE].n - 1, c->pos);
+    return dw_cur_fail(c, "core module %u at byte %zu does not start with a core module header",
+                       k->sp[S_CMODULE].n - 1, c->pos);
   k->nmodules++;
   c->pos = c->end;
   return 0;
 }
 
-static int sec_core_instance(cur *c, comp *k) {
+static int sec_core_instance(dw_cur *c, comp *k) {
   uint32_t n;
-  if (count(c, &n, 2, "core instance count")) return -1;
+  if (dw_cur_count(c, &n, 2, "core instance count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     uint8_t form;
     uint32_t m, na, x;
-    if (u8(c, &form, "core instance")) return -1;
+    if (dw_cur_u8(c, &form, "core instance")) return -1;
     if (form == 0x00) {
       if (idx_in(c, k, S_CMODULE, &m, "a core instantiation")) return -1;
       size_t args = c->pos;
-      if (count(c, &na, 3, "instantiation argument count")) return -1;
+      if (dw_cur_count(c, &na, 3, "instantiation argument count")) return -1;
       for (uint32_t j = 0; j < na; j++) {
         uint8_t s;
-        if (skip_str(c, "argument name") || u8(c, &s, "argument sort")) return -1;
-        if (s != 0x12) return fail(c, "core instantiation argument of sort 0x%02x", s);
+        if (skip_str(c, "argument name") || dw_cur_u8(c, &s, "argument sort")) return -1;
+        if (s != 0x12) return dw_cur_fail(c, "core instantiation argument of sort 0x%02x", s);
         if (idx_in(c, k, S_CINST, &x, "a core instantiation argument")) return -1;
       }
       entry *e = add(c, k, S_CINST);
@@ -714,7 +651,7 @@ static int sec_core_instance(cur *c, comp *k) {
       e->how = E_INSTANTIATE, e->a = m, e->off = args;
     } else if (form == 0x01) {
       size_t bag = c->pos;
-      if (count(c, &na, 3, "inline export count")) return -1;
+      if (dw_cur_count(c, &na, 3, "inline export count")) return -1;
       for (uint32_t j = 0; j < na; j++) {
         int s;
         if (skip_str(c, "export name") || core_sort(c, &s) ||
@@ -725,16 +662,16 @@ static int sec_core_instance(cur *c, comp *k) {
       if (!e) return -1;
       e->how = E_BAG, e->off = bag;
     } else {
-      return fail(c, "unknown core instance form 0x%02x at byte %zu", form, c->pos - 1);
+      return dw_cur_fail(c, "unknown core instance form 0x%02x at byte %zu", form, c->pos - 1);
     }
     k->ncore_inst++;
   }
   return 0;
 }
 
-static int sec_core_type(cur *c, comp *k) {
+static int sec_core_type(dw_cur *c, comp *k) {
   uint32_t n;
-  if (count(c, &n, 1, "core type count")) return -1;
+  if (dw_cur_count(c, &n, 1, "core type count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     entry *e = add(c, k, S_CTYPE);
     if (!e) return -1;
@@ -745,24 +682,25 @@ static int sec_core_type(cur *c, comp *k) {
   return 0;
 }
 
-static int sec_component(cur *c, comp *k, dw_arena *a) {
+static int sec_component(dw_cur *c, comp *k, dw_arena *a) {
   if (k->depth + 1 >= DW_COMPONENT_MAX_DEPTH)
-    return fail(c, "a component nested %d deep at byte %zu; dagwood runs flat components only",
-                k->depth + 2, c->pos);
+    return dw_cur_fail(c,
+                       "a component nested %d deep at byte %zu; dagwood runs flat components only",
+                       k->depth + 2, c->pos);
   entry *e = add(c, k, S_COMP);
   if (!e) return -1;
   e->how = E_DEF, e->off = c->pos, e->len = c->end - c->pos;
   if (e->len < 8 || memcmp(c->b + c->pos, "\0asm\x0d\0\1\0", 8) != 0)
-    return fail(c, "nested component %u at byte %zu does not start with a component header",
-                k->sp[S_COMP].n - 1, c->pos);
+    return dw_cur_fail(c, "nested component %u at byte %zu does not start with a component header",
+                       k->sp[S_COMP].n - 1, c->pos);
   if (!grow((void **)&k->children, &k->ccap, k->nchildren, sizeof *k->children))
-    return fail(c, "out of memory");
+    return dw_cur_fail(c, "out of memory");
   comp *ch = calloc(1, sizeof *ch);
-  if (!ch) return fail(c, "out of memory");
+  if (!ch) return dw_cur_fail(c, "out of memory");
   k->children[k->nchildren++] = ch;
   e->a = k->nchildren - 1;
   ch->b = c->b, ch->start = c->pos, ch->end = c->end, ch->parent = k, ch->depth = k->depth + 1;
-  cur sub = *c;
+  dw_cur sub = *c;
   sub.pos = c->pos + 8;
   if (parse_comp(&sub, ch, a)) return c->failed = 1, -1;
   /* only a wit-component shim (types, imports, exports, type aliases) */
@@ -773,23 +711,24 @@ static int sec_component(cur *c, comp *k, dw_arena *a) {
                      : ch->ncore_types ? "core types"
                                        : NULL;
   if (what)
-    return fail(c,
-                "component %u nested in the component at byte %zu defines %s (a nested or "
-                "composed component); dagwood runs flat components only",
-                k->sp[S_COMP].n - 1, e->off, what);
+    return dw_cur_fail(c,
+                       "component %u nested in the component at byte %zu defines %s (a nested or "
+                       "composed component); dagwood runs flat components only",
+                       k->sp[S_COMP].n - 1, e->off, what);
   k->ncomponents++;
   c->pos = c->end;
   return 0;
 }
 
-static int inst_args(cur *c, comp *k, bool bag) {
+static int inst_args(dw_cur *c, comp *k, bool bag) {
   uint32_t n, x;
-  if (count(c, &n, 3, bag ? "inline export count" : "instantiation argument count")) return -1;
+  if (dw_cur_count(c, &n, 3, bag ? "inline export count" : "instantiation argument count"))
+    return -1;
   for (uint32_t j = 0; j < n; j++) {
     int s;
     const uint8_t *nm;
     uint32_t nl;
-    if (bag ? extern_name(c, &nm, &nl, "export name") : str(c, &nm, &nl, "argument name"))
+    if (bag ? extern_name(c, &nm, &nl, "export name") : dw_cur_str(c, &nm, &nl, "argument name"))
       return -1;
     if (sort(c, &s) || idx_in(c, k, s, &x, bag ? "an inline export" : "an instantiation argument"))
       return -1;
@@ -797,12 +736,12 @@ static int inst_args(cur *c, comp *k, bool bag) {
   return 0;
 }
 
-static int sec_instance(cur *c, comp *k) {
+static int sec_instance(dw_cur *c, comp *k) {
   uint32_t n, x;
-  if (count(c, &n, 2, "instance count")) return -1;
+  if (dw_cur_count(c, &n, 2, "instance count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     uint8_t form;
-    if (u8(c, &form, "instance")) return -1;
+    if (dw_cur_u8(c, &form, "instance")) return -1;
     entry e0 = {0};
     if (form == 0x00) {
       if (idx_in(c, k, S_COMP, &x, "an instantiation")) return -1;
@@ -812,7 +751,7 @@ static int sec_instance(cur *c, comp *k) {
       e0.how = E_BAG, e0.off = c->pos;
       if (inst_args(c, k, true)) return -1;
     } else {
-      return fail(c, "unknown instance form 0x%02x at byte %zu", form, c->pos - 1);
+      return dw_cur_fail(c, "unknown instance form 0x%02x at byte %zu", form, c->pos - 1);
     }
     entry *e = add(c, k, S_INST);
     if (!e) return -1;
@@ -822,35 +761,39 @@ static int sec_instance(cur *c, comp *k) {
   return 0;
 }
 
-static int sec_alias(cur *c, comp *k) {
+static int sec_alias(dw_cur *c, comp *k) {
   uint32_t n;
-  if (count(c, &n, 3, "alias count")) return -1;
+  if (dw_cur_count(c, &n, 3, "alias count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     int s;
     uint8_t t;
     entry e0 = {0};
-    if (sort(c, &s) || u8(c, &t, "alias target")) return -1;
+    if (sort(c, &s) || dw_cur_u8(c, &t, "alias target")) return -1;
     if (t == 0x00) {
-      if (idx_in(c, k, S_INST, &e0.a, "an alias") || str(c, &e0.name, &e0.name_len, "alias name"))
+      if (idx_in(c, k, S_INST, &e0.a, "an alias") ||
+          dw_cur_str(c, &e0.name, &e0.name_len, "alias name"))
         return -1;
       e0.how = E_ALIAS_EXPORT;
     } else if (t == 0x01) {
-      if (s > S_CINST) return fail(c, "a core export alias of a component sort");
-      if (idx_in(c, k, S_CINST, &e0.a, "an alias") || str(c, &e0.name, &e0.name_len, "alias name"))
+      if (s > S_CINST) return dw_cur_fail(c, "a core export alias of a component sort");
+      if (idx_in(c, k, S_CINST, &e0.a, "an alias") ||
+          dw_cur_str(c, &e0.name, &e0.name_len, "alias name"))
         return -1;
       e0.how = E_ALIAS_CORE_EXPORT;
     } else if (t == 0x02) {
-      if (u32(c, &e0.a, "outer count") || u32(c, &e0.b, "outer index")) return -1;
+      if (dw_cur_u32(c, &e0.a, "outer count") || dw_cur_u32(c, &e0.b, "outer index")) return -1;
       comp *o = k;
       for (uint32_t d = 0; d < e0.a && o; d++) o = o->parent;
-      if (!o) return fail(c, "an outer alias reaches %u components out at byte %zu", e0.a, c->pos);
+      if (!o)
+        return dw_cur_fail(c, "an outer alias reaches %u components out at byte %zu", e0.a, c->pos);
       if (s != S_TYPE && s != S_CTYPE && s != S_CMODULE && s != S_COMP)
-        return fail(c, "an outer alias of a %s", space_names[s]);
+        return dw_cur_fail(c, "an outer alias of a %s", space_names[s]);
       if (e0.b >= o->sp[s].n)
-        return fail(c, "an outer alias of %s %u, which does not exist", space_names[s], e0.b);
+        return dw_cur_fail(c, "an outer alias of %s %u, which does not exist", space_names[s],
+                           e0.b);
       e0.how = E_ALIAS_OUTER;
     } else {
-      return fail(c, "unknown alias target 0x%02x at byte %zu", t, c->pos - 1);
+      return dw_cur_fail(c, "unknown alias target 0x%02x at byte %zu", t, c->pos - 1);
     }
     entry *e = add(c, k, s);
     if (!e) return -1;
@@ -859,9 +802,9 @@ static int sec_alias(cur *c, comp *k) {
   return 0;
 }
 
-static int sec_type(cur *c, comp *k) {
+static int sec_type(dw_cur *c, comp *k) {
   uint32_t n;
-  if (count(c, &n, 1, "type count")) return -1;
+  if (dw_cur_count(c, &n, 1, "type count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     size_t at = c->pos;
     if (deftype(c, k->sp[S_TYPE].n, true, 0)) return -1;
@@ -916,19 +859,19 @@ static const char *canon_name(uint8_t op) {
   return NULL;
 }
 
-static int canon_opts(cur *c, comp *k, lift *l) {
+static int canon_opts(dw_cur *c, comp *k, lift *l) {
   uint32_t n;
-  if (count(c, &n, 1, "canonical option count")) return -1;
+  if (dw_cur_count(c, &n, 1, "canonical option count")) return -1;
   bool enc = false;
   for (uint32_t i = 0; i < n; i++) {
     uint8_t o;
     size_t at = c->pos;
-    if (u8(c, &o, "canonical option")) return -1;
+    if (dw_cur_u8(c, &o, "canonical option")) return -1;
     switch (o) {
       case 0x00:
       case 0x01:
       case 0x02:
-        if (enc) return fail(c, "two string encodings at byte %zu", at);
+        if (enc) return dw_cur_fail(c, "two string encodings at byte %zu", at);
         enc = true;
         if (l) l->encoding = o;
         break;
@@ -948,34 +891,36 @@ static int canon_opts(cur *c, comp *k, lift *l) {
         break;
       }
       case 0x06:
-        return fail(c, "the canonical option 'async' at byte %zu: async is not supported", at);
+        return dw_cur_fail(c, "the canonical option 'async' at byte %zu: async is not supported",
+                           at);
       case 0x07:
-        return fail(c, "the canonical option 'callback' at byte %zu: async is not supported", at);
+        return dw_cur_fail(c, "the canonical option 'callback' at byte %zu: async is not supported",
+                           at);
       default:
-        return fail(c, "unknown canonical option 0x%02x at byte %zu", o, at);
+        return dw_cur_fail(c, "unknown canonical option 0x%02x at byte %zu", o, at);
     }
   }
   return 0;
 }
 
-static int sec_canon(cur *c, comp *k) {
+static int sec_canon(dw_cur *c, comp *k) {
   uint32_t n, x;
-  if (count(c, &n, 2, "canon count")) return -1;
+  if (dw_cur_count(c, &n, 2, "canon count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     uint8_t op, sub;
     size_t at = c->pos;
-    if (u8(c, &op, "canon")) return -1;
+    if (dw_cur_u8(c, &op, "canon")) return -1;
     k->ncanon++;
     switch (op) {
       case 0x00: { /* lift */
-        if (u8(c, &sub, "canon lift")) return -1;
-        if (sub != 0) return fail(c, "bad canon lift at byte %zu", at);
+        if (dw_cur_u8(c, &sub, "canon lift")) return -1;
+        if (sub != 0) return dw_cur_fail(c, "bad canon lift at byte %zu", at);
         lift l = {0};
         if (idx_in(c, k, S_CFUNC, &l.core_func, "canon lift") || canon_opts(c, k, &l) ||
             idx_in(c, k, S_TYPE, &l.type, "canon lift"))
           return -1;
         if (!grow((void **)&k->lifts, &k->lcap, k->nlifts, sizeof *k->lifts))
-          return fail(c, "out of memory");
+          return dw_cur_fail(c, "out of memory");
         k->lifts[k->nlifts] = l;
         entry *e = add(c, k, S_FUNC);
         if (!e) return -1;
@@ -983,8 +928,8 @@ static int sec_canon(cur *c, comp *k) {
         break;
       }
       case 0x01: { /* lower */
-        if (u8(c, &sub, "canon lower")) return -1;
-        if (sub != 0) return fail(c, "bad canon lower at byte %zu", at);
+        if (dw_cur_u8(c, &sub, "canon lower")) return -1;
+        if (sub != 0) return dw_cur_fail(c, "bad canon lower at byte %zu", at);
         if (idx_in(c, k, S_FUNC, &x, "canon lower") || canon_opts(c, k, NULL)) return -1;
         entry *e = add(c, k, S_CFUNC);
         if (!e) return -1;
@@ -1001,17 +946,18 @@ static int sec_canon(cur *c, comp *k) {
         break;
       }
       case 0x07:
-        return fail(c, "the async built-in canon resource.drop async at byte %zu is not supported",
-                    at);
+        return dw_cur_fail(
+            c, "the async built-in canon resource.drop async at byte %zu is not supported", at);
       default: {
         const char *nm = canon_name(op);
         if (op >= 0x40 && op < 0x50)
-          return fail(c, "the threads built-in canon %s (0x%02x) at byte %zu is not supported",
-                      nm ? nm : "thread.*", op, at);
+          return dw_cur_fail(c,
+                             "the threads built-in canon %s (0x%02x) at byte %zu is not supported",
+                             nm ? nm : "thread.*", op, at);
         if (nm)
-          return fail(c, "the async built-in canon %s (0x%02x) at byte %zu is not supported", nm,
-                      op, at);
-        return fail(c, "unknown canon 0x%02x at byte %zu", op, at);
+          return dw_cur_fail(c, "the async built-in canon %s (0x%02x) at byte %zu is not supported",
+                             nm, op, at);
+        return dw_cur_fail(c, "unknown canon 0x%02x at byte %zu", op, at);
       }
     }
   }
@@ -1036,9 +982,9 @@ static int space_of_extern(uint8_t kind) {
   }
 }
 
-static int sec_import(cur *c, comp *k) {
+static int sec_import(dw_cur *c, comp *k) {
   uint32_t n;
-  if (count(c, &n, 3, "import count")) return -1;
+  if (dw_cur_count(c, &n, 3, "import count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     const uint8_t *nm;
     uint32_t nl, ti;
@@ -1046,15 +992,15 @@ static int sec_import(cur *c, comp *k) {
     if (extern_name(c, &nm, &nl, "import name") || externdesc(c, &kind, &ti)) return -1;
     int s = space_of_extern(kind);
     if (kind == 0x13 && ti >= k->sp[S_TYPE].n)
-      return fail(c, "import type bound (eq %u) names no type", ti);
+      return dw_cur_fail(c, "import type bound (eq %u) names no type", ti);
     entry *e = add(c, k, s);
     if (!e) return -1;
     e->how = kind == 0x13 ? E_TYPE_EQ : E_IMPORT, e->a = ti, e->name = nm, e->name_len = nl;
     if (!grow((void **)&k->import_names, &k->icap, k->nimports, sizeof *k->import_names))
-      return fail(c, "out of memory");
+      return dw_cur_fail(c, "out of memory");
     uint32_t cap = k->icap;
     uint32_t *nl2 = realloc(k->import_lens, (size_t)cap * sizeof *nl2);
-    if (!nl2) return fail(c, "out of memory");
+    if (!nl2) return dw_cur_fail(c, "out of memory");
     k->import_lens = nl2;
     k->import_names[k->nimports] = nm;
     k->import_lens[k->nimports++] = nl;
@@ -1062,30 +1008,31 @@ static int sec_import(cur *c, comp *k) {
   return 0;
 }
 
-static int sec_export(cur *c, comp *k) {
+static int sec_export(dw_cur *c, comp *k) {
   uint32_t n;
-  if (count(c, &n, 3, "export count")) return -1;
+  if (dw_cur_count(c, &n, 3, "export count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     xport x = {0};
     int s;
     uint8_t has;
     if (extern_name(c, &x.name, &x.name_len, "export name") || sort(c, &s) ||
-        idx_in(c, k, s, &x.idx, "an export") || u8(c, &has, "export type"))
+        idx_in(c, k, s, &x.idx, "an export") || dw_cur_u8(c, &has, "export type"))
       return -1;
     if (has == 1) {
       if (externdesc(c, &x.type_kind, &x.type_idx)) return -1;
       x.has_type = true;
     } else if (has != 0) {
-      return fail(c, "bad export type marker 0x%02x at byte %zu", has, c->pos - 1);
+      return dw_cur_fail(c, "bad export type marker 0x%02x at byte %zu", has, c->pos - 1);
     }
     x.sort = (uint8_t)s;
     for (uint32_t j = 0; j < k->nexports; j++)
       if (k->exports[j].name_len == x.name_len && !memcmp(k->exports[j].name, x.name, x.name_len)) {
         char sh[100];
-        return fail(c, "export name '%s' is used twice", show(x.name, x.name_len, sh, sizeof sh));
+        return dw_cur_fail(c, "export name '%s' is used twice",
+                           show(x.name, x.name_len, sh, sizeof sh));
       }
     if (!grow((void **)&k->exports, &k->ecap, k->nexports, sizeof *k->exports))
-      return fail(c, "out of memory");
+      return dw_cur_fail(c, "out of memory");
     k->exports[k->nexports++] = x;
     entry *e = add(c, k, s);
     if (!e) return -1;
@@ -1095,20 +1042,20 @@ static int sec_export(cur *c, comp *k) {
 }
 
 /* Sections of one component, from c->pos (after the preamble) to c->end. */
-static int parse_comp(cur *c, comp *k, dw_arena *a) {
+static int parse_comp(dw_cur *c, comp *k, dw_arena *a) {
   size_t end = c->end;
   while (c->pos < end) {
     uint8_t id;
     uint32_t size;
     size_t at = c->pos;
     c->end = end;
-    if (u8(c, &id, "section id") || u32(c, &size, "section size")) return -1;
+    if (dw_cur_u8(c, &id, "section id") || dw_cur_u32(c, &size, "section size")) return -1;
     if (id > 12)
-      return fail(c, "unknown section id %u at byte %zu (a component has sections 0 to 12)", id,
-                  at);
+      return dw_cur_fail(c, "unknown section id %u at byte %zu (a component has sections 0 to 12)",
+                         id, at);
     if (size > end - c->pos)
-      return fail(c, "section %u (%s) at byte %zu claims %u bytes; only %zu are left", id,
-                  section_names[id], at, size, end - c->pos);
+      return dw_cur_fail(c, "section %u (%s) at byte %zu claims %u bytes; only %zu are left", id,
+                         section_names[id], at, size, end - c->pos);
     size_t body_end = c->pos + size;
     c->end = body_end;
     k->nsections++;
@@ -1143,7 +1090,8 @@ static int parse_comp(cur *c, comp *k, dw_arena *a) {
         r = sec_canon(c, k);
         break;
       case 9:
-        return fail(c, "a start function (section 9 at byte %zu); dagwood calls process only", at);
+        return dw_cur_fail(
+            c, "a start function (section 9 at byte %zu); dagwood calls process only", at);
       case 10:
         r = sec_import(c, k);
         break;
@@ -1151,12 +1099,12 @@ static int parse_comp(cur *c, comp *k, dw_arena *a) {
         r = sec_export(c, k);
         break;
       case 12:
-        return fail(c, "a value section (section 12 at byte %zu) is not supported", at);
+        return dw_cur_fail(c, "a value section (section 12 at byte %zu) is not supported", at);
     }
     if (r) return -1;
     if (c->pos != body_end)
-      return fail(c, "section %u (%s) at byte %zu has %zu unread bytes at its end", id,
-                  section_names[id], at, body_end - c->pos);
+      return dw_cur_fail(c, "section %u (%s) at byte %zu has %zu unread bytes at its end", id,
+                         section_names[id], at, body_end - c->pos);
   }
   c->end = end;
   return 0;
@@ -1171,7 +1119,7 @@ typedef struct tref {
 } tref;
 
 /* The definition behind type idx of k: a cursor at its deftype. */
-static int type_def(comp *k, uint32_t idx, cur *out, const cur *base) {
+static int type_def(comp *k, uint32_t idx, dw_cur *out, const dw_cur *base) {
   for (int hops = 0; hops < 64; hops++) {
     if (idx >= k->sp[S_TYPE].n) return -1;
     entry *e = &k->sp[S_TYPE].e[idx];
@@ -1200,20 +1148,20 @@ static int type_def(comp *k, uint32_t idx, cur *out, const cur *base) {
 }
 
 /* Read a valtype at c into a tref of k. */
-static int read_valtype(cur *c, comp *k, tref *t) {
+static int read_valtype(dw_cur *c, comp *k, tref *t) {
   t->k = k, t->idx = 0, t->prim = 0;
-  if (need(c, 1, "value type")) return -1;
+  if (dw_cur_need(c, 1, "value type")) return -1;
   uint8_t x = c->b[c->pos];
   if (x >= 0x40 && x <= 0x7f) {
     t->prim = x;
     c->pos++;
     return 0;
   }
-  return u32(c, &t->idx, "type index");
+  return dw_cur_u32(c, &t->idx, "type index");
 }
 
 /* Follow type indices to a definition; *form its first byte. */
-static int resolve(tref t, cur *def, const cur *base, uint8_t *form, comp **k) {
+static int resolve(tref t, dw_cur *def, const dw_cur *base, uint8_t *form, comp **k) {
   *k = t.k;
   if (t.prim) {
     *form = t.prim;
@@ -1240,13 +1188,13 @@ static int resolve(tref t, cur *def, const cur *base, uint8_t *form, comp **k) {
   }
   if (type_def(kk, idx, def, base)) return -1;
   *k = kk;
-  if (need(def, 1, "type")) return -1;
+  if (dw_cur_need(def, 1, "type")) return -1;
   *form = def->b[def->pos];
   return 0;
 }
 
 /* Render a value type as WIT-like text (bounded). */
-static void type_text(tref t, const cur *base, char *buf, size_t size, int depth);
+static void type_text(tref t, const dw_cur *base, char *buf, size_t size, int depth);
 
 static void append(char *buf, size_t size, const char *s) {
   size_t n = strlen(buf);
@@ -1261,14 +1209,15 @@ static const char *prim_name(uint8_t p) {
   return "?";
 }
 
-static void deftype_text(cur *d, comp *k, const cur *base, char *buf, size_t size, int depth) {
+static void deftype_text(dw_cur *d, comp *k, const dw_cur *base, char *buf, size_t size,
+                         int depth) {
   uint8_t form;
   uint32_t n;
   if (depth > 6) {
     append(buf, size, "...");
     return;
   }
-  if (u8(d, &form, "type")) {
+  if (dw_cur_u8(d, &form, "type")) {
     append(buf, size, "?");
     return;
   }
@@ -1289,8 +1238,8 @@ static void deftype_text(cur *d, comp *k, const cur *base, char *buf, size_t siz
       append(buf, size, "result");
       uint8_t f1, f2;
       tref ok = {0}, er = {0};
-      if (u8(d, &f1, "r") || (f1 == 1 && read_valtype(d, k, &ok)) || u8(d, &f2, "r") ||
-          (f2 == 1 && read_valtype(d, k, &er)))
+      if (dw_cur_u8(d, &f1, "r") || (f1 == 1 && read_valtype(d, k, &ok)) ||
+          dw_cur_u8(d, &f2, "r") || (f2 == 1 && read_valtype(d, k, &er)))
         return;
       if (f1 != 1 && f2 != 1) return;
       append(buf, size, "<");
@@ -1307,33 +1256,33 @@ static void deftype_text(cur *d, comp *k, const cur *base, char *buf, size_t siz
     }
     case 0x71:
       append(buf, size, "variant { ");
-      if (u32(d, &n, "cases")) return;
+      if (dw_cur_u32(d, &n, "cases")) return;
       for (uint32_t i = 0; i < n && i < 8; i++) {
         const uint8_t *nm;
         uint32_t nl;
         uint8_t f, r;
-        if (str(d, &nm, &nl, "case")) return;
+        if (dw_cur_str(d, &nm, &nl, "case")) return;
         append(buf, size, i ? ", " : "");
         append(buf, size, show(nm, nl, sh, sizeof sh));
-        if (u8(d, &f, "case")) return;
+        if (dw_cur_u8(d, &f, "case")) return;
         if (f == 1) {
           if (read_valtype(d, k, &t)) return;
           append(buf, size, "(");
           type_text(t, base, buf, size, depth + 1);
           append(buf, size, ")");
         }
-        if (u8(d, &r, "case")) return;
-        if (r == 1 && u32(d, &n, "refines")) return;
+        if (dw_cur_u8(d, &r, "case")) return;
+        if (r == 1 && dw_cur_u32(d, &n, "refines")) return;
       }
       append(buf, size, " }");
       return;
     case 0x40: {
       append(buf, size, "func(");
-      if (u32(d, &n, "params")) return;
+      if (dw_cur_u32(d, &n, "params")) return;
       for (uint32_t i = 0; i < n && i < 8; i++) {
         const uint8_t *nm;
         uint32_t nl;
-        if (str(d, &nm, &nl, "param") || read_valtype(d, k, &t)) return;
+        if (dw_cur_str(d, &nm, &nl, "param") || read_valtype(d, k, &t)) return;
         append(buf, size, i ? ", " : "");
         append(buf, size, show(nm, nl, sh, sizeof sh));
         append(buf, size, ": ");
@@ -1341,7 +1290,7 @@ static void deftype_text(cur *d, comp *k, const cur *base, char *buf, size_t siz
       }
       append(buf, size, ")");
       uint8_t r;
-      if (u8(d, &r, "results")) return;
+      if (dw_cur_u8(d, &r, "results")) return;
       if (r == 0 && !read_valtype(d, k, &t)) {
         append(buf, size, " -> ");
         type_text(t, base, buf, size, depth + 1);
@@ -1381,12 +1330,12 @@ static void deftype_text(cur *d, comp *k, const cur *base, char *buf, size_t siz
   append(buf, size, "?");
 }
 
-static void type_text(tref t, const cur *base, char *buf, size_t size, int depth) {
+static void type_text(tref t, const dw_cur *base, char *buf, size_t size, int depth) {
   if (t.prim) {
     append(buf, size, prim_name(t.prim));
     return;
   }
-  cur d;
+  dw_cur d;
   uint8_t form;
   comp *k;
   if (resolve(t, &d, base, &form, &k)) {
@@ -1399,16 +1348,16 @@ static void type_text(tref t, const cur *base, char *buf, size_t size, int depth
 }
 
 /* Structural checks against the world's types. */
-static bool is_prim(tref t, const cur *base, uint8_t p) {
-  cur d;
+static bool is_prim(tref t, const dw_cur *base, uint8_t p) {
+  dw_cur d;
   uint8_t form;
   comp *k;
   if (resolve(t, &d, base, &form, &k)) return false;
   return form == p;
 }
 
-static bool is_list_u8(tref t, const cur *base) {
-  cur d;
+static bool is_list_u8(tref t, const dw_cur *base) {
+  dw_cur d;
   uint8_t form;
   comp *k;
   if (t.prim || resolve(t, &d, base, &form, &k) || form != 0x70) return false;
@@ -1417,49 +1366,49 @@ static bool is_list_u8(tref t, const cur *base) {
   return !read_valtype(&d, k, &e) && is_prim(e, base, 0x7d);
 }
 
-static bool is_processing_error(tref t, const cur *base) {
+static bool is_processing_error(tref t, const dw_cur *base) {
   static const struct {
     const char *name;
     uint8_t prim;
   } want[] = {{"invalid-input", 0x73}, {"processing-failed", 0x73}, {"input-too-large", 0x77}};
-  cur d;
+  dw_cur d;
   uint8_t form;
   comp *k;
   uint32_t n;
   if (t.prim || resolve(t, &d, base, &form, &k) || form != 0x71) return false;
   d.pos++;
-  if (u32(&d, &n, "cases") || n != 3) return false;
+  if (dw_cur_u32(&d, &n, "cases") || n != 3) return false;
   for (uint32_t i = 0; i < 3; i++) {
     const uint8_t *nm;
     uint32_t nl;
     uint8_t f, r;
     tref ct;
-    if (str(&d, &nm, &nl, "case") || !str_is(nm, nl, want[i].name)) return false;
-    if (u8(&d, &f, "case") || f != 1 || read_valtype(&d, k, &ct) ||
+    if (dw_cur_str(&d, &nm, &nl, "case") || !str_is(nm, nl, want[i].name)) return false;
+    if (dw_cur_u8(&d, &f, "case") || f != 1 || read_valtype(&d, k, &ct) ||
         !is_prim(ct, base, want[i].prim))
       return false;
-    if (u8(&d, &r, "case") || r != 0) return false;
+    if (dw_cur_u8(&d, &r, "case") || r != 0) return false;
   }
   return true;
 }
 
-static bool is_process_result(tref t, const cur *base) {
-  cur d;
+static bool is_process_result(tref t, const dw_cur *base) {
+  dw_cur d;
   uint8_t form, f1, f2;
   comp *k;
   tref ok, er;
   if (t.prim || resolve(t, &d, base, &form, &k) || form != 0x6a) return false;
   d.pos++;
-  if (u8(&d, &f1, "r") || f1 != 1 || read_valtype(&d, k, &ok) || u8(&d, &f2, "r") || f2 != 1 ||
-      read_valtype(&d, k, &er))
+  if (dw_cur_u8(&d, &f1, "r") || f1 != 1 || read_valtype(&d, k, &ok) || dw_cur_u8(&d, &f2, "r") ||
+      f2 != 1 || read_valtype(&d, k, &er))
     return false;
   return is_list_u8(ok, base) && is_processing_error(er, base);
 }
 
 /* Is type idx of k exactly the world's process type? */
-static bool is_process_type(comp *k, uint32_t idx, const cur *base) {
+static bool is_process_type(comp *k, uint32_t idx, const dw_cur *base) {
   tref t = {k, idx, 0};
-  cur d;
+  dw_cur d;
   uint8_t form, r;
   comp *kk;
   uint32_t n;
@@ -1468,33 +1417,33 @@ static bool is_process_type(comp *k, uint32_t idx, const cur *base) {
   const uint8_t *nm;
   uint32_t nl;
   tref p, res;
-  if (u32(&d, &n, "params") || n != 1 || str(&d, &nm, &nl, "param") || !str_is(nm, nl, "input") ||
-      read_valtype(&d, kk, &p) || !is_list_u8(p, base))
+  if (dw_cur_u32(&d, &n, "params") || n != 1 || dw_cur_str(&d, &nm, &nl, "param") ||
+      !str_is(nm, nl, "input") || read_valtype(&d, kk, &p) || !is_list_u8(p, base))
     return false;
-  if (u8(&d, &r, "results") || r != 0 || read_valtype(&d, kk, &res)) return false;
+  if (dw_cur_u8(&d, &r, "results") || r != 0 || read_valtype(&d, kk, &res)) return false;
   return is_process_result(res, base);
 }
 
 /* --------------------------------------------------------- the chain */
 
 typedef struct walk {
-  cur *c; /* for fail() */
-  const cur *base;
+  dw_cur *c; /* for dw_cur_fail() */
+  const dw_cur *base;
   comp *top;
 } walk;
 
 /* Find `name` among the args (instantiate) or inline exports (bag) at off. */
 static int find_item(walk *w, comp *k, size_t off, bool bag, const char *name, int *s,
                      uint32_t *idx) {
-  cur d = *w->base;
+  dw_cur d = *w->base;
   d.pos = off, d.end = k->end, d.failed = 0, d.errlen = 0;
   uint32_t n;
-  if (u32(&d, &n, "count")) return -1;
+  if (dw_cur_u32(&d, &n, "count")) return -1;
   for (uint32_t j = 0; j < n; j++) {
     const uint8_t *nm;
     uint32_t nl;
-    if (bag ? extern_name(&d, &nm, &nl, "name") : str(&d, &nm, &nl, "name")) return -1;
-    if (sort(&d, s) || u32(&d, idx, "index")) return -1;
+    if (bag ? extern_name(&d, &nm, &nl, "name") : dw_cur_str(&d, &nm, &nl, "name")) return -1;
+    if (sort(&d, s) || dw_cur_u32(&d, idx, "index")) return -1;
     if (str_is(nm, nl, name)) return 0;
   }
   return 1;
@@ -1503,22 +1452,22 @@ static int find_item(walk *w, comp *k, size_t off, bool bag, const char *name, i
 /* Same as find_item but for the core forms. */
 static int find_core_item(walk *w, size_t off, bool bag, const uint8_t *name, uint32_t name_len,
                           int *s, uint32_t *idx) {
-  cur d = *w->base;
+  dw_cur d = *w->base;
   d.pos = off, d.end = w->top->end, d.failed = 0, d.errlen = 0;
   uint32_t n;
-  if (u32(&d, &n, "count")) return -1;
+  if (dw_cur_u32(&d, &n, "count")) return -1;
   for (uint32_t j = 0; j < n; j++) {
     const uint8_t *nm;
     uint32_t nl;
     uint8_t x;
-    if (str(&d, &nm, &nl, "name")) return -1;
+    if (dw_cur_str(&d, &nm, &nl, "name")) return -1;
     if (bag) {
       if (core_sort(&d, s)) return -1;
     } else {
-      if (u8(&d, &x, "sort")) return -1;
+      if (dw_cur_u8(&d, &x, "sort")) return -1;
       *s = S_CINST;
     }
-    if (u32(&d, idx, "index")) return -1;
+    if (dw_cur_u32(&d, idx, "index")) return -1;
     if (nl == name_len && !memcmp(nm, name, nl)) return 0;
   }
   return 1;
@@ -1536,9 +1485,11 @@ static int core_origin(walk *w, int s, uint32_t idx, uint32_t *inst, const uint8
       continue;
     }
     if (e->how == E_CANON)
-      return fail(w->c, "%s is made by a canon built-in, not exported by a core module", what);
+      return dw_cur_fail(w->c, "%s is made by a canon built-in, not exported by a core module",
+                         what);
     if (e->how != E_ALIAS_CORE_EXPORT)
-      return fail(w->c, "%s is not an export of a core instance (a composed component)", what);
+      return dw_cur_fail(w->c, "%s is not an export of a core instance (a composed component)",
+                         what);
     entry *ci = &k->sp[S_CINST].e[e->a];
     if (ci->how == E_INSTANTIATE) {
       *inst = e->a, *name = e->name, *name_len = e->name_len;
@@ -1550,16 +1501,18 @@ static int core_origin(walk *w, int s, uint32_t idx, uint32_t *inst, const uint8
       int r = find_core_item(w, ci->off, true, e->name, e->name_len, &ss, &ii);
       char sh[100];
       if (r)
-        return fail(w->c, "%s names '%s', which core instance %u does not export", what,
-                    show(e->name, e->name_len, sh, sizeof sh), e->a);
-      if (ss != s) return fail(w->c, "%s has the wrong sort in core instance %u", what, e->a);
+        return dw_cur_fail(w->c, "%s names '%s', which core instance %u does not export", what,
+                           show(e->name, e->name_len, sh, sizeof sh), e->a);
+      if (ss != s)
+        return dw_cur_fail(w->c, "%s has the wrong sort in core instance %u", what, e->a);
       idx = ii;
       continue;
     }
-    return fail(w->c, "%s comes from core instance %u, which is imported (a composed component)",
-                what, e->a);
+    return dw_cur_fail(w->c,
+                       "%s comes from core instance %u, which is imported (a composed component)",
+                       what, e->a);
   }
-  return fail(w->c, "%s: too many aliases", what);
+  return dw_cur_fail(w->c, "%s: too many aliases", what);
 }
 
 /* Is nested component ch a wit-component shim (types, imports, exports and
@@ -1573,17 +1526,17 @@ static int check_shim(walk *w, comp *ch, uint32_t ci) {
                      : ch->ncore_types ? "core types"
                                        : NULL;
   if (what)
-    return fail(w->c,
-                "component %u nested in the component defines %s (a nested or composed "
-                "component); dagwood runs flat components only",
-                ci, what);
+    return dw_cur_fail(w->c,
+                       "component %u nested in the component defines %s (a nested or composed "
+                       "component); dagwood runs flat components only",
+                       ci, what);
   return 0;
 }
 
 /* The function index (of the top component) that `process` of instance
  * inst of k is. */
 static int instance_process(walk *w, comp *k, uint32_t inst, uint32_t *func, int depth) {
-  if (depth > 16) return fail(w->c, "instances alias each other too deeply");
+  if (depth > 16) return dw_cur_fail(w->c, "instances alias each other too deeply");
   for (int hops = 0; hops < 64; hops++) {
     entry *e = &k->sp[S_INST].e[inst];
     switch (e->how) {
@@ -1595,19 +1548,20 @@ static int instance_process(walk *w, comp *k, uint32_t inst, uint32_t *func, int
         uint32_t idx;
         int r = find_item(w, k, e->off, true, "process", &s, &idx);
         if (r)
-          return fail(w->c, "the exported instance %s has no function 'process'",
-                      DW_COMPONENT_EXPORT);
+          return dw_cur_fail(w->c, "the exported instance %s has no function 'process'",
+                             DW_COMPONENT_EXPORT);
         if (s != S_FUNC)
-          return fail(w->c, "'process' of %s is not a function", DW_COMPONENT_EXPORT);
+          return dw_cur_fail(w->c, "'process' of %s is not a function", DW_COMPONENT_EXPORT);
         *func = idx;
         return 0;
       }
       case E_INSTANTIATE: {
         entry *ce = &k->sp[S_COMP].e[e->a];
         if (ce->how != E_DEF)
-          return fail(w->c, "%s is an instance of component %u, which is %s (a composed component)",
-                      DW_COMPONENT_EXPORT, e->a,
-                      ce->how == E_IMPORT ? "imported" : "not defined in the file");
+          return dw_cur_fail(
+              w->c, "%s is an instance of component %u, which is %s (a composed component)",
+              DW_COMPONENT_EXPORT, e->a,
+              ce->how == E_IMPORT ? "imported" : "not defined in the file");
         comp *ch = k->children[ce->a];
         if (check_shim(w, ch, e->a)) return -1;
         /* its export 'process' -> its function -> an import name -> our arg */
@@ -1615,43 +1569,45 @@ static int instance_process(walk *w, comp *k, uint32_t inst, uint32_t *func, int
         for (uint32_t i = 0; i < ch->nexports; i++)
           if (str_is(ch->exports[i].name, ch->exports[i].name_len, "process")) x = &ch->exports[i];
         if (!x || x->sort != S_FUNC)
-          return fail(w->c, "the exported instance %s has no function 'process'",
-                      DW_COMPONENT_EXPORT);
+          return dw_cur_fail(w->c, "the exported instance %s has no function 'process'",
+                             DW_COMPONENT_EXPORT);
         if (x->has_type && (x->type_kind != 0x01 || !is_process_type(ch, x->type_idx, w->base))) {
           char txt[512] = "";
           tref t = {ch, x->type_idx, 0};
           type_text(t, w->base, txt, sizeof txt, 0);
-          return fail(w->c, "%s exports process: %s; the world needs %s", DW_COMPONENT_EXPORT, txt,
-                      DW_COMPONENT_PROCESS_TYPE);
+          return dw_cur_fail(w->c, "%s exports process: %s; the world needs %s",
+                             DW_COMPONENT_EXPORT, txt, DW_COMPONENT_PROCESS_TYPE);
         }
         uint32_t fi = x->idx;
         for (int h2 = 0; h2 < 64 && ch->sp[S_FUNC].e[fi].how == E_EXPORT; h2++)
           fi = ch->sp[S_FUNC].e[fi].a;
         entry *fe = &ch->sp[S_FUNC].e[fi];
         if (fe->how != E_IMPORT)
-          return fail(w->c, "'process' of component %u is not one of its imports", e->a);
+          return dw_cur_fail(w->c, "'process' of component %u is not one of its imports", e->a);
         char nm[256];
-        if (fe->name_len >= sizeof nm) return fail(w->c, "import name too long");
+        if (fe->name_len >= sizeof nm) return dw_cur_fail(w->c, "import name too long");
         memcpy(nm, fe->name, fe->name_len);
         nm[fe->name_len] = 0;
         int s;
         uint32_t idx;
         if (find_item(w, k, e->off, false, nm, &s, &idx) || s != S_FUNC)
-          return fail(w->c, "the instantiation of component %u gives no function '%s'", e->a, nm);
+          return dw_cur_fail(w->c, "the instantiation of component %u gives no function '%s'", e->a,
+                             nm);
         *func = idx;
         return 0;
       }
       case E_IMPORT:
-        return fail(w->c,
-                    "%s is an imported instance that the component re-exports (a composed "
-                    "component)",
-                    DW_COMPONENT_EXPORT);
+        return dw_cur_fail(w->c,
+                           "%s is an imported instance that the component re-exports (a composed "
+                           "component)",
+                           DW_COMPONENT_EXPORT);
       default:
-        return fail(w->c, "%s is an instance taken from another instance (a composed component)",
-                    DW_COMPONENT_EXPORT);
+        return dw_cur_fail(w->c,
+                           "%s is an instance taken from another instance (a composed component)",
+                           DW_COMPONENT_EXPORT);
     }
   }
-  return fail(w->c, "too many aliases");
+  return dw_cur_fail(w->c, "too many aliases");
 }
 
 static const char *name_dup(dw_arena *a, const uint8_t *s, uint32_t n) {
@@ -1660,7 +1616,7 @@ static const char *name_dup(dw_arena *a, const uint8_t *s, uint32_t n) {
 
 static int find_main(walk *w, dw_arena *a, dw_component *out) {
   comp *k = w->top;
-  cur *c = w->c;
+  dw_cur *c = w->c;
   const xport *x = NULL;
   for (uint32_t i = 0; i < k->nexports; i++)
     if (str_is(k->exports[i].name, k->exports[i].name_len, DW_COMPONENT_EXPORT)) x = &k->exports[i];
@@ -1670,36 +1626,38 @@ static int find_main(walk *w, dw_arena *a, dw_component *out) {
       append(list, sizeof list, i ? ", " : "");
       append(list, sizeof list, show(k->exports[i].name, k->exports[i].name_len, sh, sizeof sh));
     }
-    return fail(
+    return dw_cur_fail(
         c, "the component does not export %s (the dagwood:component@1.0.0 world); it exports %s",
         DW_COMPONENT_EXPORT, k->nexports ? list : "nothing");
   }
   if (x->sort != S_INST)
-    return fail(c, "the export %s is a %s, not an instance", DW_COMPONENT_EXPORT,
-                space_names[x->sort]);
+    return dw_cur_fail(c, "the export %s is a %s, not an instance", DW_COMPONENT_EXPORT,
+                       space_names[x->sort]);
   uint32_t fi = 0;
   if (instance_process(w, k, x->idx, &fi, 0)) return -1;
   for (int h = 0; h < 64 && k->sp[S_FUNC].e[fi].how == E_EXPORT; h++) fi = k->sp[S_FUNC].e[fi].a;
   entry *fe = &k->sp[S_FUNC].e[fi];
   if (fe->how == E_IMPORT)
-    return fail(c,
-                "'process' is an imported function that the component re-exports (a composed "
-                "component)");
+    return dw_cur_fail(
+        c,
+        "'process' is an imported function that the component re-exports (a composed "
+        "component)");
   if (fe->how != E_LIFT)
-    return fail(c, "'process' is not made by canon lift in this component (a composed component)");
+    return dw_cur_fail(
+        c, "'process' is not made by canon lift in this component (a composed component)");
   lift *l = &k->lifts[fe->a];
   if (!is_process_type(k, l->type, w->base)) {
     char txt[512] = "";
     tref t = {k, l->type, 0};
     type_text(t, w->base, txt, sizeof txt, 0);
-    return fail(c, "'process' of %s has the type %s; the world needs %s", DW_COMPONENT_EXPORT, txt,
-                DW_COMPONENT_PROCESS_TYPE);
+    return dw_cur_fail(c, "'process' of %s has the type %s; the world needs %s",
+                       DW_COMPONENT_EXPORT, txt, DW_COMPONENT_PROCESS_TYPE);
   }
   if (l->encoding != 0)
-    return fail(c, "'process' is lifted with string-encoding=%s; dagwood supports utf8 only",
-                l->encoding == 1 ? "utf16" : "latin1+utf16");
-  if (!l->has_mem) return fail(c, "'process' is lifted without a memory option");
-  if (!l->has_realloc) return fail(c, "'process' is lifted without a realloc option");
+    return dw_cur_fail(c, "'process' is lifted with string-encoding=%s; dagwood supports utf8 only",
+                       l->encoding == 1 ? "utf16" : "latin1+utf16");
+  if (!l->has_mem) return dw_cur_fail(c, "'process' is lifted without a memory option");
+  if (!l->has_realloc) return dw_cur_fail(c, "'process' is lifted without a realloc option");
   uint32_t ci, ci2;
   const uint8_t *nm;
   uint32_t nl;
@@ -1707,21 +1665,22 @@ static int find_main(walk *w, dw_arena *a, dw_component *out) {
   out->process_export = name_dup(a, nm, nl);
   if (core_origin(w, S_CMEM, l->mem, &ci2, &nm, &nl, "the memory of 'process'")) return -1;
   if (ci2 != ci)
-    return fail(c,
-                "the memory of 'process' belongs to core instance %u, the function to %u (a "
-                "composed component)",
-                ci2, ci);
+    return dw_cur_fail(c,
+                       "the memory of 'process' belongs to core instance %u, the function to %u (a "
+                       "composed component)",
+                       ci2, ci);
   out->memory_export = name_dup(a, nm, nl);
   if (core_origin(w, S_CFUNC, l->realloc, &ci2, &nm, &nl, "the realloc of 'process'")) return -1;
   if (ci2 != ci)
-    return fail(c, "the realloc of 'process' belongs to core instance %u, the function to %u", ci2,
-                ci);
+    return dw_cur_fail(
+        c, "the realloc of 'process' belongs to core instance %u, the function to %u", ci2, ci);
   out->realloc_export = name_dup(a, nm, nl);
   if (l->has_post) {
     if (core_origin(w, S_CFUNC, l->post, &ci2, &nm, &nl, "the post-return of 'process'")) return -1;
     if (ci2 != ci)
-      return fail(c, "the post-return of 'process' belongs to core instance %u, the function to %u",
-                  ci2, ci);
+      return dw_cur_fail(
+          c, "the post-return of 'process' belongs to core instance %u, the function to %u", ci2,
+          ci);
     out->post_return_export = name_dup(a, nm, nl);
   }
   entry *ie = &k->sp[S_CINST].e[ci];
@@ -1730,22 +1689,24 @@ static int find_main(walk *w, dw_arena *a, dw_component *out) {
     mi = k->sp[S_CMODULE].e[mi].a;
   entry *me = &k->sp[S_CMODULE].e[mi];
   if (me->how != E_DEF)
-    return fail(c, "core module %u that 'process' lives in is %s (a composed component)", mi,
-                me->how == E_IMPORT ? "imported" : "not stored in the file");
+    return dw_cur_fail(c, "core module %u that 'process' lives in is %s (a composed component)", mi,
+                       me->how == E_IMPORT ? "imported" : "not stored in the file");
   out->core = w->base->b + me->off;
   out->core_len = me->len;
   out->core_off = me->off;
   /* the instantiation's arguments */
-  cur d = *w->base;
+  dw_cur d = *w->base;
   d.pos = ie->off, d.end = k->end;
   uint32_t na;
-  if (u32(&d, &na, "count")) return -1;
+  if (dw_cur_u32(&d, &na, "count")) return -1;
   out->instance_args = dw_arena_calloc(a, na ? na : 1, sizeof *out->instance_args);
-  if (!out->instance_args) return fail(c, "out of memory");
+  if (!out->instance_args) return dw_cur_fail(c, "out of memory");
   for (uint32_t j = 0; j < na; j++) {
     uint8_t s;
     uint32_t ii;
-    if (str(&d, &nm, &nl, "name") || u8(&d, &s, "sort") || u32(&d, &ii, "index")) return -1;
+    if (dw_cur_str(&d, &nm, &nl, "name") || dw_cur_u8(&d, &s, "sort") ||
+        dw_cur_u32(&d, &ii, "index"))
+      return -1;
     out->instance_args[out->ninstance_args++] = name_dup(a, nm, nl);
   }
   return 0;
@@ -1755,14 +1716,15 @@ int dw_component_parse(const uint8_t *b, size_t len, dw_arena *a, dw_component *
                        size_t errlen) {
   memset(out, 0, sizeof *out);
   if (errlen) err[0] = 0;
-  cur c = {.b = b, .pos = 0, .end = len, .err = err, .errlen = errlen};
+  dw_cur c = {.b = b, .pos = 0, .end = len, .err = err, .errlen = errlen};
   dw_bin_kind kind = dw_bin_sniff(b, len);
   if (kind != DW_BIN_COMPONENT) {
     char why[300];
     const char *r = dw_bin_refusal(b, len, kind, why, sizeof why);
-    return fail(&c, "%s", r ? r : "a core module, not a component");
+    return dw_cur_fail(&c, "%s", r ? r : "a core module, not a component");
   }
-  if (len > (64u << 20)) return fail(&c, "the component is %zu bytes; the limit is 64 MiB", len);
+  if (len > (64u << 20))
+    return dw_cur_fail(&c, "the component is %zu bytes; the limit is 64 MiB", len);
   comp top;
   memset(&top, 0, sizeof top);
   top.b = b, top.start = 0, top.end = len;
@@ -1770,7 +1732,7 @@ int dw_component_parse(const uint8_t *b, size_t len, dw_arena *a, dw_component *
   int rc = parse_comp(&c, &top, a);
   if (rc == 0) {
     walk w = {&c, &c, &top};
-    cur base = c;
+    dw_cur base = c;
     base.failed = 0, base.errlen = 0;
     w.base = &base;
     rc = find_main(&w, a, out);
@@ -1779,15 +1741,15 @@ int dw_component_parse(const uint8_t *b, size_t len, dw_arena *a, dw_component *
     out->nmodules = top.nmodules;
     out->nsections = top.nsections;
     out->imports = dw_arena_calloc(a, top.nimports ? top.nimports : 1, sizeof *out->imports);
-    if (!out->imports) rc = fail(&c, "out of memory");
+    if (!out->imports) rc = dw_cur_fail(&c, "out of memory");
     for (uint32_t i = 0; rc == 0 && i < top.nimports; i++) {
       out->imports[i] = name_dup(a, top.import_names[i], top.import_lens[i]);
-      if (!out->imports[i]) rc = fail(&c, "out of memory");
+      if (!out->imports[i]) rc = dw_cur_fail(&c, "out of memory");
     }
     if (rc == 0) out->nimports = top.nimports;
     if (rc == 0 && (!out->process_export || !out->memory_export || !out->realloc_export ||
                     (out->post_return_export == NULL && 0)))
-      rc = fail(&c, "out of memory");
+      rc = dw_cur_fail(&c, "out of memory");
   }
   comp_free(&top);
   if (rc) memset(out, 0, sizeof *out);

@@ -1,122 +1,24 @@
-/* wasm/parse: see parse.h. A bounds-checked cursor over the bytes; every
- * LEB128 is limited to its width; every count is checked against the bytes
- * left before anything is allocated, so a hostile file costs at most its own
- * size. The instruction walker knows the immediates of every opcode wasm2c
- * 1.0.32 translates and refuses the rest by name. */
+/* wasm/parse: see parse.h. The bounds-checked cursor of wasm/cursor over
+ * the bytes; every LEB128 is limited to its width; every count is checked
+ * against the bytes left before anything is allocated, so a hostile file
+ * costs at most its own size. The instruction walker knows the immediates
+ * of every opcode wasm2c 1.0.32 translates and refuses the rest by name. */
 #include "wasm/parse.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct cur {
-  const uint8_t *b;
-  size_t pos, end;
-  char *err;
-  size_t errlen;
-  int failed;
-  /* optional: called after each instruction of a function body with its
-   * opcode and its first immediate (i32.const value, call index) */
-  void (*visit)(void *ctx, uint8_t op, uint64_t imm);
-  void *vctx;
-  uint64_t imm;
-} cur;
-
-__attribute__((format(printf, 2, 3))) static int fail(cur *c, const char *fmt, ...) {
-  if (!c->failed) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
-    va_end(ap);
-    c->failed = 1;
-  }
-  return -1;
-}
-
-static int need(cur *c, size_t n, const char *what) {
-  if (c->end - c->pos < n)
-    return fail(c, "%s runs past the end of its section at byte %zu", what, c->pos);
-  return 0;
-}
-
-static int u8(cur *c, uint8_t *v, const char *what) {
-  if (need(c, 1, what)) return -1;
-  *v = c->b[c->pos++];
-  return 0;
-}
-
-/* Unsigned LEB128 of at most `bits` bits. */
-static int uleb(cur *c, unsigned bits, uint64_t *v, const char *what) {
-  uint64_t r = 0;
-  unsigned shift = 0;
-  size_t start = c->pos;
-  for (;;) {
-    if (c->pos >= c->end) return fail(c, "truncated LEB128 number (%s) at byte %zu", what, start);
-    uint8_t byte = c->b[c->pos++];
-    if (shift + 7 >= bits) {
-      /* last permitted byte: no continuation, unused bits zero */
-      unsigned left = bits - shift;
-      if (byte & 0x80 || (left < 7 && (byte >> left) != 0))
-        return fail(c, "malformed LEB128 number (%s) at byte %zu: too long or too large", what,
-                    start);
-      r |= (uint64_t)byte << shift;
-      break;
-    }
-    r |= (uint64_t)(byte & 0x7f) << shift;
-    shift += 7;
-    if (!(byte & 0x80)) break;
-  }
-  *v = r;
-  return 0;
-}
-
-static int u32(cur *c, uint32_t *v, const char *what) {
-  uint64_t x = 0;
-  if (uleb(c, 32, &x, what)) return -1;
-  *v = (uint32_t)x;
-  return 0;
-}
-
-/* Signed LEB128 of at most `bits` bits: only checked and skipped. */
-static int sleb(cur *c, unsigned bits, const char *what) {
-  unsigned shift = 0;
-  size_t start = c->pos;
-  for (;;) {
-    if (c->pos >= c->end) return fail(c, "truncated LEB128 number (%s) at byte %zu", what, start);
-    uint8_t byte = c->b[c->pos++];
-    if (shift + 7 >= bits) {
-      unsigned left = bits - shift; /* bits this byte may carry */
-      if (byte & 0x80) goto bad;
-      if (left < 7) {
-        /* the unused high bits must all equal the sign bit */
-        uint8_t sign = (byte >> (left - 1)) & 1;
-        uint8_t high = (byte & 0x7f) >> left;
-        if (high != (sign ? (0x7f >> left) : 0)) goto bad;
-      }
-      return 0;
-    }
-    shift += 7;
-    if (!(byte & 0x80)) return 0;
-  }
-bad:
-  return fail(c, "malformed LEB128 number (%s) at byte %zu: too long or too large", what, start);
-}
-
-static int skip(cur *c, size_t n, const char *what) {
-  if (need(c, n, what)) return -1;
-  c->pos += n;
-  return 0;
-}
+#include "wasm/cursor.h"
 
 /* A name: length + UTF-8 bytes, copied NUL-terminated into the arena. */
-static int name(cur *c, dw_arena *a, const char **out, const char *what) {
+static int name(dw_cur *c, dw_arena *a, const char **out, const char *what) {
+  const uint8_t *p;
   uint32_t n;
-  if (u32(c, &n, what) || need(c, n, what)) return -1;
-  if (memchr(c->b + c->pos, 0, n)) return fail(c, "%s holds a NUL byte at byte %zu", what, c->pos);
-  char *s = dw_arena_strndup(a, (const char *)c->b + c->pos, n);
-  if (!s) return fail(c, "out of memory");
-  c->pos += n;
+  if (dw_cur_str(c, &p, &n, what)) return -1;
+  if (memchr(p, 0, n)) return dw_cur_fail(c, "%s holds a NUL byte at byte %zu", what, c->pos - n);
+  char *s = dw_arena_strndup(a, (const char *)p, n);
+  if (!s) return dw_cur_fail(c, "out of memory");
   *out = s;
   return 0;
 }
@@ -126,25 +28,25 @@ static bool is_valtype(uint8_t t) {
          t == 0x6f;
 }
 
-static int valtype(cur *c, uint8_t *t, const char *what) {
-  if (u8(c, t, what)) return -1;
-  if (*t == 0x7b) return fail(c, "SIMD (v128 values) is not supported, in %s", what);
-  if (!is_valtype(*t)) return fail(c, "unknown value type 0x%02x in %s", *t, what);
+static int valtype(dw_cur *c, uint8_t *t, const char *what) {
+  if (dw_cur_u8(c, t, what)) return -1;
+  if (*t == 0x7b) return dw_cur_fail(c, "SIMD (v128 values) is not supported, in %s", what);
+  if (!is_valtype(*t)) return dw_cur_fail(c, "unknown value type 0x%02x in %s", *t, what);
   return 0;
 }
 
-static int limits(cur *c, uint32_t *min, uint32_t *max, bool *has_max, bool memory) {
+static int limits(dw_cur *c, uint32_t *min, uint32_t *max, bool *has_max, bool memory) {
   uint8_t flags;
-  if (u8(c, &flags, "limits")) return -1;
-  if (memory && (flags & 0x04)) return fail(c, "memory64 is not supported");
-  if (memory && (flags & 0x02)) return fail(c, "shared memory (threads) is not supported");
-  if (flags > 1) return fail(c, "unknown limits flags 0x%02x", flags);
-  if (u32(c, min, "limits minimum")) return -1;
+  if (dw_cur_u8(c, &flags, "limits")) return -1;
+  if (memory && (flags & 0x04)) return dw_cur_fail(c, "memory64 is not supported");
+  if (memory && (flags & 0x02)) return dw_cur_fail(c, "shared memory (threads) is not supported");
+  if (flags > 1) return dw_cur_fail(c, "unknown limits flags 0x%02x", flags);
+  if (dw_cur_u32(c, min, "limits minimum")) return -1;
   *has_max = flags & 1;
   *max = 0;
   if (*has_max) {
-    if (u32(c, max, "limits maximum")) return -1;
-    if (*max < *min) return fail(c, "limits maximum %u is below the minimum %u", *max, *min);
+    if (dw_cur_u32(c, max, "limits maximum")) return -1;
+    if (*max < *min) return dw_cur_fail(c, "limits maximum %u is below the minimum %u", *max, *min);
   }
   return 0;
 }
@@ -155,59 +57,64 @@ static const char *const section_names[] = {"custom", "type",   "import",    "fu
 
 /* ------------------------------------------------------------ instructions */
 
-static int blocktype(cur *c, uint32_t ntypes) {
-  if (c->pos >= c->end) return fail(c, "truncated block type at byte %zu", c->pos);
+static int blocktype(dw_cur *c, uint32_t ntypes) {
+  if (c->pos >= c->end) return dw_cur_fail(c, "truncated block type at byte %zu", c->pos);
   uint8_t t = c->b[c->pos];
   if (t == 0x40 || is_valtype(t)) return c->pos++, 0;
-  if (t == 0x7b) return fail(c, "SIMD (v128 values) is not supported");
+  if (t == 0x7b) return dw_cur_fail(c, "SIMD (v128 values) is not supported");
   /* s33 type index */
   size_t start = c->pos;
   uint64_t r = 0;
   unsigned shift = 0;
   for (int i = 0; i < 5; i++) {
-    if (c->pos >= c->end) return fail(c, "truncated block type at byte %zu", start);
+    if (c->pos >= c->end) return dw_cur_fail(c, "truncated block type at byte %zu", start);
     uint8_t byte = c->b[c->pos++];
     r |= (uint64_t)(byte & 0x7f) << shift;
     shift += 7;
     if (!(byte & 0x80)) {
-      if (byte & 0x40) return fail(c, "malformed block type at byte %zu", start);
+      if (byte & 0x40) return dw_cur_fail(c, "malformed block type at byte %zu", start);
       if (r >= ntypes)
-        return fail(c, "block type index %llu out of range at byte %zu", (unsigned long long)r,
-                    start);
+        return dw_cur_fail(c, "block type index %llu out of range at byte %zu",
+                           (unsigned long long)r, start);
       return 0;
     }
   }
-  return fail(c, "malformed block type at byte %zu", start);
+  return dw_cur_fail(c, "malformed block type at byte %zu", start);
 }
 
-static int memarg(cur *c) {
+static int memarg(dw_cur *c) {
   uint32_t align, off;
-  if (u32(c, &align, "alignment")) return -1;
-  if (align >= 64) return fail(c, "multiple memories are not supported");
-  if (align > 3) return fail(c, "alignment 2^%u is too large at byte %zu", align, c->pos);
-  return u32(c, &off, "offset");
+  if (dw_cur_u32(c, &align, "alignment")) return -1;
+  if (align >= 64) return dw_cur_fail(c, "multiple memories are not supported");
+  if (align > 3) return dw_cur_fail(c, "alignment 2^%u is too large at byte %zu", align, c->pos);
+  return dw_cur_u32(c, &off, "offset");
 }
 
-static int zero_byte(cur *c, const char *what) {
+static int zero_byte(dw_cur *c, const char *what) {
   uint8_t z;
-  if (u8(c, &z, what)) return -1;
-  if (z != 0) return fail(c, "multiple memories are not supported (%s)", what);
+  if (dw_cur_u8(c, &z, what)) return -1;
+  if (z != 0) return dw_cur_fail(c, "multiple memories are not supported (%s)", what);
   return 0;
 }
 
+/* Optional: called after each instruction of a function body with its
+ * opcode and its first immediate (i32.const value, call index). */
+typedef void (*visit_fn)(void *ctx, uint8_t op, uint64_t imm);
+
 /* Walk instructions until the `end` that closes depth 0 (a function body or
  * a constant expression). `constant` limits it to constant instructions. */
-static int instrs(cur *c, uint32_t ntypes, bool constant) {
+static int instrs(dw_cur *c, uint32_t ntypes, bool constant, visit_fn visit, void *vctx) {
   uint32_t depth = 0;
   uint32_t x;
+  uint64_t imm = 0;
   while (!c->failed) {
     size_t at = c->pos;
     uint8_t op;
-    if (u8(c, &op, "instruction")) return -1;
+    if (dw_cur_u8(c, &op, "instruction")) return -1;
     if (constant && !(op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0x23 ||
                       op == 0xd0 || op == 0xd2 || op == 0x0b))
-      return fail(c, "instruction 0x%02x is not allowed in a constant expression at byte %zu", op,
-                  at);
+      return dw_cur_fail(
+          c, "instruction 0x%02x is not allowed in a constant expression at byte %zu", op, at);
     switch (op) {
       case 0x00:
       case 0x01:
@@ -221,15 +128,15 @@ static int instrs(cur *c, uint32_t ntypes, bool constant) {
       case 0x03:
       case 0x04:
         if (blocktype(c, ntypes)) return -1;
-        if (++depth > 100000) return fail(c, "blocks nested too deeply at byte %zu", at);
+        if (++depth > 100000) return dw_cur_fail(c, "blocks nested too deeply at byte %zu", at);
         break;
       case 0x0b:
         if (depth == 0) return 0;
         depth--;
         break;
       case 0x10:
-        if (u32(c, &x, "immediate")) return -1;
-        c->imm = x;
+        if (dw_cur_u32(c, &x, "immediate")) return -1;
+        imm = x;
         break;
       case 0x0c:
       case 0x0d:
@@ -241,36 +148,38 @@ static int instrs(cur *c, uint32_t ntypes, bool constant) {
       case 0x25:
       case 0x26:
       case 0xd2:
-        if (u32(c, &x, "immediate")) return -1;
+        if (dw_cur_u32(c, &x, "immediate")) return -1;
         break;
       case 0x0e: {
         uint32_t n;
-        if (u32(c, &n, "br_table size")) return -1;
-        if (n > c->end - c->pos) return fail(c, "br_table size %u too large at byte %zu", n, at);
+        if (dw_cur_u32(c, &n, "br_table size")) return -1;
+        if (n > c->end - c->pos)
+          return dw_cur_fail(c, "br_table size %u too large at byte %zu", n, at);
         for (uint32_t i = 0; i <= n; i++)
-          if (u32(c, &x, "br_table label")) return -1;
+          if (dw_cur_u32(c, &x, "br_table label")) return -1;
         break;
       }
       case 0x11:
-        if (u32(c, &x, "type index")) return -1;
-        if (x >= ntypes) return fail(c, "call_indirect type %u out of range at byte %zu", x, at);
-        if (u32(c, &x, "table index")) return -1;
+        if (dw_cur_u32(c, &x, "type index")) return -1;
+        if (x >= ntypes)
+          return dw_cur_fail(c, "call_indirect type %u out of range at byte %zu", x, at);
+        if (dw_cur_u32(c, &x, "table index")) return -1;
         break;
       case 0x12:
       case 0x13:
-        return fail(c, "tail calls are not supported (byte %zu)", at);
+        return dw_cur_fail(c, "tail calls are not supported (byte %zu)", at);
       case 0x06:
       case 0x07:
       case 0x08:
       case 0x09:
       case 0x18:
       case 0x19:
-        return fail(c, "exception handling is not supported (byte %zu)", at);
+        return dw_cur_fail(c, "exception handling is not supported (byte %zu)", at);
       case 0x1c: {
         uint32_t n;
         uint8_t t;
-        if (u32(c, &n, "select types")) return -1;
-        if (n != 1) return fail(c, "select with %u types at byte %zu", n, at);
+        if (dw_cur_u32(c, &n, "select types")) return -1;
+        if (n != 1) return dw_cur_fail(c, "select with %u types at byte %zu", n, at);
         if (valtype(c, &t, "select")) return -1;
         break;
       }
@@ -280,31 +189,31 @@ static int instrs(cur *c, uint32_t ntypes, bool constant) {
         break;
       case 0x41: {
         size_t st = c->pos;
-        if (sleb(c, 32, "i32.const")) return -1;
+        if (dw_cur_sleb(c, 32, "i32.const")) return -1;
         uint64_t v = 0;
         unsigned sh = 0;
         for (size_t i = st; i < c->pos; i++, sh += 7) v |= (uint64_t)(c->b[i] & 0x7f) << sh;
-        c->imm = v & 0xffffffffu; /* the low 32 bits: enough for site numbers */
+        imm = v & 0xffffffffu; /* the low 32 bits: enough for site numbers */
         break;
       }
       case 0x42:
-        if (sleb(c, 64, "i64.const")) return -1;
+        if (dw_cur_sleb(c, 64, "i64.const")) return -1;
         break;
       case 0x43:
-        if (skip(c, 4, "f32.const")) return -1;
+        if (dw_cur_skip(c, 4, "f32.const")) return -1;
         break;
       case 0x44:
-        if (skip(c, 8, "f64.const")) return -1;
+        if (dw_cur_skip(c, 8, "f64.const")) return -1;
         break;
       case 0xd0: {
         uint8_t t;
-        if (u8(c, &t, "ref.null")) return -1;
-        if (t != 0x70 && t != 0x6f) return fail(c, "bad ref.null type at byte %zu", at);
+        if (dw_cur_u8(c, &t, "ref.null")) return -1;
+        if (t != 0x70 && t != 0x6f) return dw_cur_fail(c, "bad ref.null type at byte %zu", at);
         break;
       }
       case 0xfc: {
         uint32_t sub;
-        if (u32(c, &sub, "0xfc opcode")) return -1;
+        if (dw_cur_u32(c, &sub, "0xfc opcode")) return -1;
         switch (sub) {
           case 0:
           case 1:
@@ -316,14 +225,14 @@ static int instrs(cur *c, uint32_t ntypes, bool constant) {
           case 7:
             break;
           case 8:
-            if (u32(c, &x, "data index") || zero_byte(c, "memory.init")) return -1;
+            if (dw_cur_u32(c, &x, "data index") || zero_byte(c, "memory.init")) return -1;
             break;
           case 9:
           case 13:
           case 15:
           case 16:
           case 17:
-            if (u32(c, &x, "index")) return -1;
+            if (dw_cur_u32(c, &x, "index")) return -1;
             break;
           case 10:
             if (zero_byte(c, "memory.copy") || zero_byte(c, "memory.copy")) return -1;
@@ -333,52 +242,52 @@ static int instrs(cur *c, uint32_t ntypes, bool constant) {
             break;
           case 12:
           case 14:
-            if (u32(c, &x, "index") || u32(c, &x, "index")) return -1;
+            if (dw_cur_u32(c, &x, "index") || dw_cur_u32(c, &x, "index")) return -1;
             break;
           default:
-            return fail(c, "unknown instruction 0xfc %u at byte %zu", sub, at);
+            return dw_cur_fail(c, "unknown instruction 0xfc %u at byte %zu", sub, at);
         }
         break;
       }
       case 0xfd:
-        return fail(c, "SIMD instructions are not supported (byte %zu)", at);
+        return dw_cur_fail(c, "SIMD instructions are not supported (byte %zu)", at);
       case 0xfe:
-        return fail(c, "threads (atomic instructions) are not supported (byte %zu)", at);
+        return dw_cur_fail(c, "threads (atomic instructions) are not supported (byte %zu)", at);
       default:
         if (op >= 0x28 && op <= 0x3e) {
           if (memarg(c)) return -1;
         } else if (op >= 0x45 && op <= 0xc4) {
           /* numeric, no immediates */
         } else {
-          return fail(c, "unknown instruction 0x%02x at byte %zu", op, at);
+          return dw_cur_fail(c, "unknown instruction 0x%02x at byte %zu", op, at);
         }
     }
-    if (c->visit) c->visit(c->vctx, op, c->imm);
+    if (visit) visit(vctx, op, imm);
   }
   return -1;
 }
 
 /* --------------------------------------------------------------- sections */
 
-static int sec_type(cur *c, dw_arena *a, dw_wasm_info *w) {
+static int sec_type(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
-  if (u32(c, &n, "type count")) return -1;
-  if (n > c->end - c->pos) return fail(c, "type count %u exceeds the section", n);
+  if (dw_cur_u32(c, &n, "type count")) return -1;
+  if (n > c->end - c->pos) return dw_cur_fail(c, "type count %u exceeds the section", n);
   w->types = dw_arena_calloc(a, n ? n : 1, sizeof *w->types);
-  if (!w->types) return fail(c, "out of memory");
+  if (!w->types) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
     uint8_t form;
-    if (u8(c, &form, "type form")) return -1;
-    if (form != 0x60) return fail(c, "type %u is not a function type (0x%02x)", i, form);
+    if (dw_cur_u8(c, &form, "type form")) return -1;
+    if (form != 0x60) return dw_cur_fail(c, "type %u is not a function type (0x%02x)", i, form);
     dw_wasm_functype *t = &w->types[i];
     uint8_t v;
-    if (u32(c, &t->np, "parameter count")) return -1;
-    if (t->np > DW_WASM_MAX_PARAMS) return fail(c, "type %u has too many parameters", i);
+    if (dw_cur_u32(c, &t->np, "parameter count")) return -1;
+    if (t->np > DW_WASM_MAX_PARAMS) return dw_cur_fail(c, "type %u has too many parameters", i);
     t->params = c->b + c->pos;
     for (uint32_t k = 0; k < t->np; k++)
       if (valtype(c, &v, "a function type")) return -1;
-    if (u32(c, &t->nr, "result count")) return -1;
-    if (t->nr > DW_WASM_MAX_PARAMS) return fail(c, "type %u has too many results", i);
+    if (dw_cur_u32(c, &t->nr, "result count")) return -1;
+    if (t->nr > DW_WASM_MAX_PARAMS) return dw_cur_fail(c, "type %u has too many results", i);
     t->results = c->b + c->pos;
     for (uint32_t k = 0; k < t->nr; k++)
       if (valtype(c, &v, "a function type")) return -1;
@@ -387,109 +296,111 @@ static int sec_type(cur *c, dw_arena *a, dw_wasm_info *w) {
   return 0;
 }
 
-static int sec_import(cur *c, dw_arena *a, dw_wasm_info *w) {
+static int sec_import(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
-  if (u32(c, &n, "import count")) return -1;
-  if (n > c->end - c->pos) return fail(c, "import count %u exceeds the section", n);
+  if (dw_cur_u32(c, &n, "import count")) return -1;
+  if (n > c->end - c->pos) return dw_cur_fail(c, "import count %u exceeds the section", n);
   w->imports = dw_arena_calloc(a, n ? n : 1, sizeof *w->imports);
-  if (!w->imports) return fail(c, "out of memory");
+  if (!w->imports) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
     dw_wasm_import *im = &w->imports[i];
     if (name(c, a, &im->module, "import module name") || name(c, a, &im->name, "import name") ||
-        u8(c, &im->kind, "import kind"))
+        dw_cur_u8(c, &im->kind, "import kind"))
       return -1;
     uint32_t mn, mx;
     bool hm;
     uint8_t t;
     switch (im->kind) {
       case 0:
-        if (u32(c, &im->type, "import type")) return -1;
+        if (dw_cur_u32(c, &im->type, "import type")) return -1;
         if (im->type >= w->ntypes)
-          return fail(c, "import '%s.%s' names type %u, which does not exist", im->module, im->name,
-                      im->type);
+          return dw_cur_fail(c, "import '%s.%s' names type %u, which does not exist", im->module,
+                             im->name, im->type);
         w->nfunc_imports++;
         break;
       case 1:
-        if (u8(c, &t, "table type") || limits(c, &mn, &mx, &hm, false)) return -1;
+        if (dw_cur_u8(c, &t, "table type") || limits(c, &mn, &mx, &hm, false)) return -1;
         break;
       case 2:
         if (limits(c, &mn, &mx, &hm, true)) return -1;
         break;
       case 3:
-        if (valtype(c, &t, "global import") || u8(c, &t, "mutability")) return -1;
+        if (valtype(c, &t, "global import") || dw_cur_u8(c, &t, "mutability")) return -1;
         break;
       case 4:
-        return fail(c, "exception handling (tag import '%s.%s') is not supported", im->module,
-                    im->name);
+        return dw_cur_fail(c, "exception handling (tag import '%s.%s') is not supported",
+                           im->module, im->name);
       default:
-        return fail(c, "import '%s.%s' has unknown kind %u", im->module, im->name, im->kind);
+        return dw_cur_fail(c, "import '%s.%s' has unknown kind %u", im->module, im->name, im->kind);
     }
   }
   w->nimports = n;
   return 0;
 }
 
-static int sec_function(cur *c, dw_arena *a, dw_wasm_info *w) {
+static int sec_function(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
-  if (u32(c, &n, "function count")) return -1;
-  if (n > c->end - c->pos) return fail(c, "function count %u exceeds the section", n);
+  if (dw_cur_u32(c, &n, "function count")) return -1;
+  if (n > c->end - c->pos) return dw_cur_fail(c, "function count %u exceeds the section", n);
   if ((uint64_t)n + w->nfunc_imports > DW_WASM_MAX_FUNCS)
-    return fail(c, "too many functions (%u)", n);
+    return dw_cur_fail(c, "too many functions (%u)", n);
   w->nfuncs = w->nfunc_imports + n;
   w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
-  if (!w->func_type) return fail(c, "out of memory");
+  if (!w->func_type) return dw_cur_fail(c, "out of memory");
   uint32_t k = 0;
   for (uint32_t i = 0; i < w->nimports; i++)
     if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t t;
-    if (u32(c, &t, "function type")) return -1;
-    if (t >= w->ntypes) return fail(c, "function %u names type %u, which does not exist", k, t);
+    if (dw_cur_u32(c, &t, "function type")) return -1;
+    if (t >= w->ntypes)
+      return dw_cur_fail(c, "function %u names type %u, which does not exist", k, t);
     w->func_type[k++] = t;
   }
   return 0;
 }
 
-static int sec_table(cur *c) {
+static int sec_table(dw_cur *c) {
   uint32_t n;
-  if (u32(c, &n, "table count")) return -1;
-  if (n > c->end - c->pos) return fail(c, "table count %u exceeds the section", n);
+  if (dw_cur_u32(c, &n, "table count")) return -1;
+  if (n > c->end - c->pos) return dw_cur_fail(c, "table count %u exceeds the section", n);
   for (uint32_t i = 0; i < n; i++) {
     uint8_t t;
     uint32_t mn, mx;
     bool hm;
-    if (u8(c, &t, "table type")) return -1;
-    if (t != 0x70 && t != 0x6f) return fail(c, "table %u has unknown element type 0x%02x", i, t);
+    if (dw_cur_u8(c, &t, "table type")) return -1;
+    if (t != 0x70 && t != 0x6f)
+      return dw_cur_fail(c, "table %u has unknown element type 0x%02x", i, t);
     if (limits(c, &mn, &mx, &hm, false)) return -1;
     if (mn > DW_WASM_MAX_TABLE)
-      return fail(c, "table %u starts with %u elements (the limit is %u)", i, mn,
-                  DW_WASM_MAX_TABLE);
+      return dw_cur_fail(c, "table %u starts with %u elements (the limit is %u)", i, mn,
+                         DW_WASM_MAX_TABLE);
   }
   return 0;
 }
 
-static int sec_memory(cur *c, dw_wasm_info *w) {
+static int sec_memory(dw_cur *c, dw_wasm_info *w) {
   uint32_t n;
-  if (u32(c, &n, "memory count")) return -1;
-  if (n + w->nmemories > 1) return fail(c, "multiple memories are not supported");
+  if (dw_cur_u32(c, &n, "memory count")) return -1;
+  if (n + w->nmemories > 1) return dw_cur_fail(c, "multiple memories are not supported");
   if (n == 1) {
     if (limits(c, &w->mem_initial, &w->mem_max, &w->mem_has_max, true)) return -1;
     if (w->mem_initial > 65536 || (w->mem_has_max && w->mem_max > 65536))
-      return fail(c, "memory size above 65536 pages (4 GiB)");
+      return dw_cur_fail(c, "memory size above 65536 pages (4 GiB)");
     w->nmemories = 1;
   }
   return 0;
 }
 
-static int sec_global(cur *c, uint32_t ntypes) {
+static int sec_global(dw_cur *c, uint32_t ntypes) {
   uint32_t n;
-  if (u32(c, &n, "global count")) return -1;
-  if (n > c->end - c->pos) return fail(c, "global count %u exceeds the section", n);
+  if (dw_cur_u32(c, &n, "global count")) return -1;
+  if (n > c->end - c->pos) return dw_cur_fail(c, "global count %u exceeds the section", n);
   for (uint32_t i = 0; i < n; i++) {
     uint8_t t, mut;
-    if (valtype(c, &t, "a global") || u8(c, &mut, "mutability")) return -1;
-    if (mut > 1) return fail(c, "global %u has bad mutability %u", i, mut);
-    if (instrs(c, ntypes, true)) return -1;
+    if (valtype(c, &t, "a global") || dw_cur_u8(c, &mut, "mutability")) return -1;
+    if (mut > 1) return dw_cur_fail(c, "global %u has bad mutability %u", i, mut);
+    if (instrs(c, ntypes, true, NULL, NULL)) return -1;
   }
   return 0;
 }
@@ -498,30 +409,31 @@ static int cmp_names(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int sec_export(cur *c, dw_arena *a, dw_wasm_info *w) {
+static int sec_export(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
-  if (u32(c, &n, "export count")) return -1;
-  if (n > c->end - c->pos) return fail(c, "export count %u exceeds the section", n);
+  if (dw_cur_u32(c, &n, "export count")) return -1;
+  if (n > c->end - c->pos) return dw_cur_fail(c, "export count %u exceeds the section", n);
   w->exports = dw_arena_calloc(a, n ? n : 1, sizeof *w->exports);
-  if (!w->exports) return fail(c, "out of memory");
+  if (!w->exports) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
     dw_wasm_export *e = &w->exports[i];
-    if (name(c, a, &e->name, "export name") || u8(c, &e->kind, "export kind") ||
-        u32(c, &e->index, "export index"))
+    if (name(c, a, &e->name, "export name") || dw_cur_u8(c, &e->kind, "export kind") ||
+        dw_cur_u32(c, &e->index, "export index"))
       return -1;
-    if (e->kind > 3) return fail(c, "export '%s' has unknown kind %u", e->name, e->kind);
+    if (e->kind > 3) return dw_cur_fail(c, "export '%s' has unknown kind %u", e->name, e->kind);
     if (e->kind == 0 && e->index >= w->nfuncs)
-      return fail(c, "export '%s' names function %u, which does not exist", e->name, e->index);
+      return dw_cur_fail(c, "export '%s' names function %u, which does not exist", e->name,
+                         e->index);
   }
   /* duplicate names: sort a copy of the names (n log n, not n^2) */
   if (n > 1) {
     const char **names = malloc(n * sizeof *names);
-    if (!names) return fail(c, "out of memory");
+    if (!names) return dw_cur_fail(c, "out of memory");
     for (uint32_t i = 0; i < n; i++) names[i] = w->exports[i].name;
     qsort(names, n, sizeof *names, cmp_names);
     for (uint32_t i = 1; i < n; i++)
       if (!strcmp(names[i - 1], names[i])) {
-        fail(c, "export name '%s' is used twice", names[i]);
+        dw_cur_fail(c, "export name '%s' is used twice", names[i]);
         free(names);
         return -1;
       }
@@ -531,32 +443,34 @@ static int sec_export(cur *c, dw_arena *a, dw_wasm_info *w) {
   return 0;
 }
 
-static int sec_code(cur *c, dw_wasm_info *w) {
+static int sec_code(dw_cur *c, dw_wasm_info *w) {
   uint32_t n;
-  if (u32(c, &n, "function body count")) return -1;
+  if (dw_cur_u32(c, &n, "function body count")) return -1;
   if (n != w->nfuncs - w->nfunc_imports)
-    return fail(c, "the code section has %u bodies for %u functions", n,
-                w->nfuncs - w->nfunc_imports);
+    return dw_cur_fail(c, "the code section has %u bodies for %u functions", n,
+                       w->nfuncs - w->nfunc_imports);
   for (uint32_t i = 0; i < n; i++) {
     uint32_t size;
-    if (u32(c, &size, "function body size") || need(c, size, "a function body")) return -1;
+    if (dw_cur_u32(c, &size, "function body size") || dw_cur_need(c, size, "a function body"))
+      return -1;
     size_t save_end = c->end;
     c->end = c->pos + size;
     uint32_t ngroups;
     uint64_t nlocals = 0;
-    if (u32(c, &ngroups, "local count")) return -1;
+    if (dw_cur_u32(c, &ngroups, "local count")) return -1;
     for (uint32_t g = 0; g < ngroups; g++) {
       uint32_t cnt;
       uint8_t t;
-      if (u32(c, &cnt, "local count") || valtype(c, &t, "the locals of a function")) return -1;
+      if (dw_cur_u32(c, &cnt, "local count") || valtype(c, &t, "the locals of a function"))
+        return -1;
       nlocals += cnt;
       if (nlocals > DW_WASM_MAX_LOCALS)
-        return fail(c, "function %u declares more than %u locals", w->nfunc_imports + i,
-                    DW_WASM_MAX_LOCALS);
+        return dw_cur_fail(c, "function %u declares more than %u locals", w->nfunc_imports + i,
+                           DW_WASM_MAX_LOCALS);
     }
-    if (instrs(c, w->ntypes, false)) return -1;
+    if (instrs(c, w->ntypes, false, NULL, NULL)) return -1;
     if (c->pos != c->end)
-      return fail(c, "function %u has bytes after its final 'end'", w->nfunc_imports + i);
+      return dw_cur_fail(c, "function %u has bytes after its final 'end'", w->nfunc_imports + i);
     c->end = save_end;
   }
   w->ncode = n;
@@ -592,17 +506,17 @@ static int order_of(uint8_t id) {
 int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, char *err,
                   size_t errlen) {
   memset(w, 0, sizeof *w);
-  cur c = {.b = b, .pos = 0, .end = len, .err = err, .errlen = errlen};
+  dw_cur c = {.b = b, .pos = 0, .end = len, .err = err, .errlen = errlen};
   if (errlen) err[0] = 0;
   if (len > DW_WASM_MAX_MODULE_BYTES)
-    return fail(&c, "the module is %zu bytes; the limit is 16 MiB", len);
+    return dw_cur_fail(&c, "the module is %zu bytes; the limit is 16 MiB", len);
   switch (dw_wasm_sniff(b, len)) {
     case DW_WASM_NOT_WASM:
-      return fail(&c, "not a WebAssembly binary (no \\0asm header)");
+      return dw_cur_fail(&c, "not a WebAssembly binary (no \\0asm header)");
     case DW_WASM_COMPONENT:
-      return fail(&c, "a WebAssembly component; components are not supported yet");
+      return dw_cur_fail(&c, "a WebAssembly component; components are not supported yet");
     case DW_WASM_UNKNOWN_VERSION:
-      return fail(&c, "unknown WebAssembly version %u", b[4] | b[5] << 8);
+      return dw_cur_fail(&c, "unknown WebAssembly version %u", b[4] | b[5] << 8);
     case DW_WASM_CORE_MODULE:
       break;
   }
@@ -614,18 +528,18 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
     uint32_t size;
     size_t at = c.pos;
     c.end = len;
-    if (u8(&c, &id, "section id") || u32(&c, &size, "section size")) return -1;
-    if (id > 13) return fail(&c, "unknown section id %u at byte %zu", id, at);
+    if (dw_cur_u8(&c, &id, "section id") || dw_cur_u32(&c, &size, "section size")) return -1;
+    if (id > 13) return dw_cur_fail(&c, "unknown section id %u at byte %zu", id, at);
     if (size > len - c.pos)
-      return fail(&c, "section %u (%s) runs past the end of the file at byte %zu", id,
-                  section_names[id], at);
+      return dw_cur_fail(&c, "section %u (%s) runs past the end of the file at byte %zu", id,
+                         section_names[id], at);
     size_t body_end = c.pos + size;
     c.end = body_end;
     if (id != 0) {
       int o = order_of(id);
       if (o <= last)
-        return fail(&c, "section %u (%s) is out of order or repeated at byte %zu", id,
-                    section_names[id], at);
+        return dw_cur_fail(&c, "section %u (%s) is out of order or repeated at byte %zu", id,
+                           section_names[id], at);
       last = o;
     }
     int r = 0;
@@ -657,13 +571,13 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
         r = sec_global(&c, w->ntypes);
         break;
       case 7:
-        if (!seen_func && only_imported(w, a)) return fail(&c, "out of memory");
+        if (!seen_func && only_imported(w, a)) return dw_cur_fail(&c, "out of memory");
         seen_func = true;
         r = sec_export(&c, a, w);
         break;
       case 8: {
         uint32_t f;
-        r = u32(&c, &f, "start function");
+        r = dw_cur_u32(&c, &f, "start function");
         w->has_start = true;
         break;
       }
@@ -673,24 +587,24 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
         c.pos = body_end; /* checked in full by wasm2c when compiling */
         break;
       case 10:
-        if (!seen_func && only_imported(w, a)) return fail(&c, "out of memory");
+        if (!seen_func && only_imported(w, a)) return dw_cur_fail(&c, "out of memory");
         seen_func = true;
         w->code_off = c.pos;
         w->code_len = size;
         r = sec_code(&c, w), seen_code = true;
         break;
       case 13:
-        return fail(&c, "exception handling (tag section) is not supported");
+        return dw_cur_fail(&c, "exception handling (tag section) is not supported");
     }
     if (r) return -1;
     if (c.pos != body_end)
-      return fail(&c, "section %u (%s) has %zu unread bytes at its end", id, section_names[id],
-                  body_end - c.pos);
+      return dw_cur_fail(&c, "section %u (%s) has %zu unread bytes at its end", id,
+                         section_names[id], body_end - c.pos);
     c.pos = body_end;
   }
   if (!seen_code && w->nfuncs > w->nfunc_imports)
-    return fail(&c, "functions are declared but the code section is missing");
-  if (!seen_func && only_imported(w, a)) return fail(&c, "out of memory");
+    return dw_cur_fail(&c, "functions are declared but the code section is missing");
+  if (!seen_func && only_imported(w, a)) return dw_cur_fail(&c, "out of memory");
   return 0;
 }
 
@@ -828,25 +742,20 @@ int dw_wasm_fuel_costs(const uint8_t *b, size_t len, uint32_t **out, uint32_t *n
     fi++;
   }
   if (k.hook == UINT32_MAX || !w.code_len) goto done;
-  cur c = {.b = b,
-           .pos = w.code_off,
-           .end = w.code_off + w.code_len,
-           .err = err,
-           .errlen = sizeof err,
-           .visit = cost_visit,
-           .vctx = &k};
+  dw_cur c = {
+      .b = b, .pos = w.code_off, .end = w.code_off + w.code_len, .err = err, .errlen = sizeof err};
   uint32_t n, size, ngroups, cnt;
   uint8_t t;
-  if (u32(&c, &n, "count")) goto done;
+  if (dw_cur_u32(&c, &n, "count")) goto done;
   for (uint32_t i = 0; i < n && !k.oom; i++) {
-    if (u32(&c, &size, "size")) goto done;
+    if (dw_cur_u32(&c, &size, "size")) goto done;
     size_t body_end = c.pos + size;
     c.end = body_end;
-    if (u32(&c, &ngroups, "locals")) goto done;
+    if (dw_cur_u32(&c, &ngroups, "locals")) goto done;
     for (uint32_t g = 0; g < ngroups; g++)
-      if (u32(&c, &cnt, "locals") || u8(&c, &t, "type")) goto done;
+      if (dw_cur_u32(&c, &cnt, "locals") || dw_cur_u8(&c, &t, "type")) goto done;
     k.cur = -1, k.sp = 0, k.pending = false;
-    if (instrs(&c, w.ntypes, false)) goto done;
+    if (instrs(&c, w.ntypes, false, cost_visit, &k)) goto done;
     c.pos = body_end;
     c.end = w.code_off + w.code_len;
   }
