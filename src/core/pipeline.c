@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "exec/state.h"
 #include "util/diag.h"
 #include "wasm/wasm.h"
 
@@ -165,6 +166,9 @@ void dw_pipeline_unref(dw_pipeline *p) {
   free(p->level_nodes);
   free(p->info);
   free(p->info_deps);
+  free(p->stash_ns);
+  free(p->stash_procs);
+  pthread_mutex_destroy(&p->stash_mu);
   dw_spec_free(p->spec);
   free(p);
 }
@@ -260,6 +264,7 @@ static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, c
   dw_processor_def *defs = NULL;
   if (!p) return NULL;
   atomic_init(&p->refs, 1);
+  pthread_mutex_init(&p->stash_mu, NULL);
   p->engine = e;
   p->spec = dw_spec_parse(file, base_dir, data, len, &env, d);
   if (!p->spec) goto fail;
@@ -376,4 +381,30 @@ unsigned dw_pipeline_max_concurrency(const dw_pipeline *p) {
 dw_strategy dw_pipeline_hybrid_choice(const dw_pipeline *p, const char **reason) {
   if (reason) *reason = p->hybrid_reason;
   return p->hybrid_choice;
+}
+
+node_state *dw_stash_take_states(dw_pipeline *p) {
+  pthread_mutex_lock(&p->stash_mu);
+  node_state *ns = p->stash_ns;
+  p->stash_ns = NULL;
+  pthread_mutex_unlock(&p->stash_mu);
+  if (ns) memset(ns, 0, (p->n ? p->n : 1) * sizeof *ns);
+  return ns;
+}
+
+dw_proc_report *dw_stash_take_reports(dw_pipeline *p) {
+  pthread_mutex_lock(&p->stash_mu);
+  dw_proc_report *r = p->stash_procs;
+  p->stash_procs = NULL;
+  pthread_mutex_unlock(&p->stash_mu);
+  return r;
+}
+
+void dw_stash_give(dw_pipeline *p, node_state *ns, dw_proc_report *procs) {
+  pthread_mutex_lock(&p->stash_mu);
+  if (ns && !p->stash_ns) p->stash_ns = ns, ns = NULL;
+  if (procs && !p->stash_procs) p->stash_procs = procs, procs = NULL;
+  pthread_mutex_unlock(&p->stash_mu);
+  free(ns);
+  free(procs);
 }

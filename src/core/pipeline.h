@@ -4,6 +4,7 @@
 #ifndef DW_CORE_PIPELINE_H
 #define DW_CORE_PIPELINE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "config/spec.h"
@@ -41,6 +42,10 @@ struct dw_pipeline {
   dw_wasm_module **wasm; /* by file index, NULL for local processors */
   dw_strategy hybrid_choice;
   const char *hybrid_reason;
+  /* spare per-run arrays (exec/state.h) */
+  pthread_mutex_t stash_mu;
+  struct node_state *stash_ns;
+  dw_proc_report *stash_procs;
 };
 
 /* Results keep their pipeline's strings alive; dw_pipeline_free drops the

@@ -29,8 +29,7 @@ const dw_proc_report *dw_result_processor(const dw_result *r, size_t rank) {
 
 void dw_result_free(dw_result *r) {
   if (!r) return;
-  dw_states_free(r->ns, (uint32_t)r->n);
-  free(r->procs);
+  dw_result_release_states(r); /* arrays go back to the pipeline for reuse */
   dw_payload_unref(r->input);
   dw_payload_unref(r->output);
   dw_pipeline_unref(r->pipeline);

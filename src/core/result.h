@@ -10,8 +10,8 @@
 struct node_state;
 
 struct dw_result {
-  dw_arena arena;         /* small strings: hostname */
-  dw_pipeline *pipeline;  /* a reference: ids and the config name live there */
+  dw_arena arena;        /* small strings: hostname */
+  dw_pipeline *pipeline; /* a reference: ids and the config name live there */
   struct node_state *ns; /* the run's per-processor states, now ours */
   dw_proc_report *procs; /* views into ns, by rank */
   size_t n;
@@ -24,5 +24,9 @@ struct dw_result {
   dw_kv ctx[3];
   uint64_t duration_us;
 };
+
+/* Release what the states hold and hand the arrays back to the pipeline
+ * (exec/run.c). */
+void dw_result_release_states(dw_result *r);
 
 #endif

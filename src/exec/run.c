@@ -504,7 +504,8 @@ static void pool_job(void *arg, unsigned worker) {
 
 /* ------------------------------------------------------------ lifetime */
 
-void dw_states_free(node_state *ns, uint32_t n) {
+/* Release what the states own, keeping the array. */
+static void states_clear(node_state *ns, uint32_t n) {
   for (uint32_t i = 0; ns && i < n; i++) {
     node_state *s = &ns[i];
     dw_payload_unref(s->out);
@@ -515,7 +516,18 @@ void dw_states_free(node_state *ns, uint32_t n) {
     free(s->md);
     free(s->err_msg);
   }
+}
+
+void dw_states_free(node_state *ns, uint32_t n) {
+  states_clear(ns, n);
   free(ns);
+}
+
+void dw_result_release_states(dw_result *res) {
+  states_clear(res->ns, (uint32_t)res->n);
+  dw_stash_give(res->pipeline, res->ns, res->procs);
+  res->ns = NULL;
+  res->procs = NULL;
 }
 
 static void run_free(dw_run *r) {
@@ -580,7 +592,8 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   pthread_cond_init(&r->done_cv, NULL);
   size_t n1 = r->n ? r->n : 1;
   r->input = dw_payload_copy(input ? input : "", input ? len : 0);
-  r->ns = calloc(n1, sizeof *r->ns);
+  r->ns = dw_stash_take_states((dw_pipeline *)p); /* the stash is not the value */
+  if (!r->ns) r->ns = calloc(n1, sizeof *r->ns);
   r->todo = malloc(n1 * sizeof *r->todo);
   r->slot_running = malloc(r->k * sizeof *r->slot_running);
   if (!r->input || !r->ns || !r->todo || !r->slot_running) goto fail;
@@ -695,7 +708,8 @@ static dw_result *build_result(dw_run *r) {
   dw_arena_init(&res->arena);
   const dw_pipeline *p = r->p;
   uint32_t n = r->n;
-  res->procs = malloc((n ? n : 1) * sizeof *res->procs);
+  res->procs = dw_stash_take_reports((dw_pipeline *)p); /* the stash is not the value */
+  if (!res->procs) res->procs = malloc((n ? n : 1) * sizeof *res->procs);
   if (!res->procs) {
     free(res);
     return NULL;

@@ -35,4 +35,16 @@ typedef struct node_state {
 /* Free what the states own (payloads, metadata, messages) and the array. */
 void dw_states_free(node_state *ns, uint32_t n);
 
+/* The per-run arrays of a pipeline (states, reports) are kept for the next
+ * run of the same pipeline when a result is freed: a fresh multi-megabyte
+ * array costs a page fault per 4 KiB, more than the run itself at 100 000
+ * processors. One spare of each is kept. */
+struct dw_pipeline;
+struct dw_proc_report;
+node_state *dw_stash_take_states(struct dw_pipeline *p);      /* zeroed, or NULL */
+dw_proc_report *dw_stash_take_reports(struct dw_pipeline *p); /* or NULL */
+/* Give the arrays back (their contents already released); frees what does
+ * not fit. */
+void dw_stash_give(struct dw_pipeline *p, node_state *ns, dw_proc_report *procs);
+
 #endif
