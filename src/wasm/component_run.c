@@ -1,11 +1,10 @@
 /* wasm/component_run: see component_run.h. Checks of the extracted core
  * module, the adapter rewrite of its type / function / export / code
- * sections, and prepare / invoke on top of compile.h and rt.h. */
+ * sections, and prepare / invoke on top of compile.h, invoke.h and rt.h. */
 #include "wasm/component_run.h"
 
 #include <dlfcn.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "wasm/canon.h"
 #include "wasm/compile.h"
+#include "wasm/invoke.h"
 #include "wasm/parse.h"
 #include "wasm/rt.h"
 #include "wasm/wasi.h"
@@ -418,8 +418,6 @@ struct dw_component_run {
   dw_wasm_compiled compiled;
 };
 
-static pthread_mutex_t bind_mu = PTHREAD_MUTEX_INITIALIZER;
-
 dw_component_run *dw_component_prepare(const uint8_t *b, size_t len, const char *proc_id,
                                        const char *module_name, const char *module_path,
                                        const dw_component_limits *lim, const char *cache_dir,
@@ -453,25 +451,8 @@ dw_component_run *dw_component_prepare(const uint8_t *b, size_t len, const char 
     snprintf(err, errlen, "WASM component '%s' could not be compiled: %s", r->module, why);
     goto fail;
   }
-  r->dl = dlopen(r->compiled.so_path, RTLD_NOW | RTLD_LOCAL);
-  if (!r->dl) {
-    const char *de = dlerror();
-    snprintf(err, errlen, "WASM component '%s': cannot load its compiled form %s: %s", r->module,
-             r->compiled.so_path, de ? de : "?");
+  if (dw_guest_load(&r->compiled, "WASM component", r->module, &r->dl, &r->desc, err, errlen))
     goto fail;
-  }
-  r->desc = dlsym(r->dl, "dw_guest");
-  if (!r->desc || r->desc->abi != DW_GUEST_ABI || !r->desc->key ||
-      strcmp(r->desc->key, r->compiled.key) != 0 || !r->desc->allocate || !r->desc->process) {
-    snprintf(err, errlen,
-             "WASM component '%s': the cached object %s does not match (delete the cache folder)",
-             r->module, r->compiled.so_path);
-    goto fail;
-  }
-  if (dw_rt_thread_init() == 0) dw_rt_ensure_handlers();
-  pthread_mutex_lock(&bind_mu);
-  r->desc->bind(dw_rt_api());
-  pthread_mutex_unlock(&bind_mu);
   free(adapted);
   dw_arena_free(&a);
   return r;
@@ -494,34 +475,6 @@ void dw_component_run_free(dw_component_run *r) {
 int dw_component_run_cached(const dw_component_run *r) { return r->compiled.from_cache; }
 
 /* ------------------------------------------------------------- invoke */
-
-typedef struct step {
-  dw_component_run *r;
-  void *inst;
-  dw_rt_call *c;
-  uint32_t a, b, mode, ret;
-} step;
-
-static void s_instantiate(void *arg) {
-  step *s = arg;
-  s->r->desc->instantiate(s->inst, s->c);
-  if (s->r->desc->initialize) s->r->desc->initialize(s->inst);
-}
-
-static void s_realloc(void *arg) {
-  step *s = arg;
-  s->ret = s->r->desc->allocate(s->inst, s->a);
-}
-
-static void s_process(void *arg) {
-  step *s = arg;
-  s->ret = s->r->desc->process(s->inst, s->a, s->b, s->mode);
-}
-
-static uint64_t fuel_used(const dw_rt_call *c) {
-  uint64_t left = c->fuel_left + (c->fuel > 0 ? (uint64_t)c->fuel : 0);
-  return left > c->fuel_total ? 0 : c->fuel_total - left;
-}
 
 #define TRAPPED "Component instantiation/call failed: WASM component '%s': "
 
@@ -553,63 +506,25 @@ static int trap_fail(dw_component_run *r, dw_call *call, dw_rt_call *c, int code
   }
 }
 
-/* The module's captured stdout/stderr: through the classic backend's sink
- * (dw_wasm_set_log_sink) when wasm.c provides dw_wasm_emit_call_logs, else
- * as its default sink writes it. */
-static void emit_logs(const dw_component_run *r, dw_rt_call *c) {
-  if (dw_wasm_emit_call_logs) {
-    dw_wasm_emit_call_logs(r->id, c);
-    return;
-  }
-  for (int fd = 0; fd < 2; fd++) {
-    const char *b = c->log[fd];
-    size_t n = c->log_len[fd];
-    while (b && n) {
-      const char *nl = memchr(b, '\n', n);
-      size_t l = nl ? (size_t)(nl - b) : n;
-      fprintf(stderr, "[%s %s] %.*s\n", r->id, fd ? "stderr" : "stdout", (int)l, b);
-      b += l + (nl ? 1 : 0);
-      n -= l + (nl ? 1 : 0);
-    }
-  }
-}
-
 int dw_component_invoke(dw_component_run *r, dw_call *call) {
-  if (dw_rt_thread_init())
-    return dw_call_fail(call, 500, "WASM component '%s': cannot set up the sandbox on this thread",
-                        r->module);
-  if (call->input_len > UINT32_MAX / 2)
-    return dw_call_fail(call, 413, "WASM component '%s': input of %zu bytes is too large",
-                        r->module, call->input_len);
-  if (call->cancel && atomic_load(call->cancel))
-    return dw_call_fail(call, 499, "WASM component '%s': cancelled before it started", r->module);
-  dw_rt_call c;
-  memset(&c, 0, sizeof c);
-  c.fuel_total = r->lim.fuel;
-  c.cancel = call->cancel;
-  c.deadline_ns = call->deadline_ns;
-  c.max_pages = r->lim.max_pages;
-  c.caps = r->lim.caps;
-  c.argv0 = "dagwood-component"; /* the original's default WASI context */
-  dw_rt_call_begin(&c);
+  dw_rt_call c = {.fuel_total = r->lim.fuel,
+                  .max_pages = r->lim.max_pages,
+                  .caps = r->lim.caps,
+                  .argv0 = "dagwood-component"}; /* the original's default WASI context */
+  dw_step st = {.desc = r->desc, .c = &c};
+  if (dw_invoke_begin(call, "WASM component", r->module, &st)) return -1;
   int rc = -1, code;
   char why[512];
   char *errmsg = NULL;
-  step st = {.r = r, .c = &c};
-  st.inst = calloc(1, r->desc->instance_size);
-  if (!st.inst) {
-    dw_rt_call_done(&c);
-    return dw_call_fail(call, 500, "out of memory");
-  }
   uint32_t len = (uint32_t)call->input_len;
-  if ((code = dw_rt_run(&c, s_instantiate, &st))) {
+  if ((code = dw_rt_run(&c, dw_step_instantiate, &st))) {
     trap_fail(r, call, &c, code,
               r->desc->initialize ? "instantiation (_initialize)" : "instantiation");
     goto out;
   }
   wasm_rt_memory_t *mem = r->desc->memory(st.inst);
   st.a = len;
-  if ((code = dw_rt_run(&c, s_realloc, &st))) {
+  if ((code = dw_rt_run(&c, dw_step_allocate, &st))) {
     trap_fail(r, call, &c, code, "cabi_realloc");
     goto out;
   }
@@ -619,8 +534,8 @@ int dw_component_invoke(dw_component_run *r, dw_call *call) {
     goto out;
   }
   if (len) memcpy(mem->data + in_ptr, call->input, len);
-  st.a = in_ptr, st.b = len, st.mode = 0;
-  if ((code = dw_rt_run(&c, s_process, &st))) {
+  st.a = in_ptr, st.b = len, st.d = 0;
+  if ((code = dw_rt_run(&c, dw_step_process, &st))) {
     trap_fail(r, call, &c, code, "process");
     goto out;
   }
@@ -646,8 +561,8 @@ int dw_component_invoke(dw_component_run *r, dw_call *call) {
     }
   }
   if (r->has_post) {
-    st.a = ret, st.b = 0, st.mode = 1;
-    if ((code = dw_rt_run(&c, s_process, &st))) {
+    st.a = ret, st.b = 0, st.d = 1;
+    if ((code = dw_rt_run(&c, dw_step_process, &st))) {
       trap_fail(r, call, &c, code, "post-return");
       goto out;
     }
@@ -656,27 +571,11 @@ int dw_component_invoke(dw_component_run *r, dw_call *call) {
     dw_call_fail(call, dw_canon_error_code(res.err_case), "%s", errmsg);
     goto out;
   }
-  char num[32];
-  dw_call_add_metadata(call, "processor_id", r->id);
-  dw_call_add_metadata(call, "module_path", r->module);
-  dw_call_add_metadata(call, "artifact_type", "WIT Component");
-  dw_call_add_metadata(call, "capabilities", r->caps_text);
-  snprintf(num, sizeof num, "%u", len);
-  dw_call_add_metadata(call, "input_length", num);
-  snprintf(num, sizeof num, "%u", out_len);
-  dw_call_add_metadata(call, "output_length", num);
-  snprintf(num, sizeof num, "%" PRIu64, fuel_used(&c));
-  dw_call_add_metadata(call, "fuel_consumed", num);
-  if (call->oom) {
-    dw_call_fail(call, 500, "out of memory");
+  if (dw_invoke_metadata(call, &c, r->id, r->module, "WIT Component", r->caps_text, len, out_len))
     goto out;
-  }
   rc = 0;
 out:
   free(errmsg);
-  emit_logs(r, &c);
-  r->desc->free(st.inst);
-  free(st.inst);
-  dw_rt_call_done(&c);
+  dw_invoke_end(&st, r->id);
   return rc;
 }

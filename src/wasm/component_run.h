@@ -62,12 +62,6 @@ int dw_component_invoke(dw_component_run *r, dw_call *call);
 
 void dw_component_run_free(dw_component_run *r);
 
-/* The classic backend's log sink for a call's captured output, defined by
- * wasm.c (weak here: until it is, component calls write their output the
- * way the default sink does). */
-struct dw_rt_call;
-__attribute__((weak)) void dw_wasm_emit_call_logs(const char *processor_id, struct dw_rt_call *c);
-
 /* For tests and reports. */
 int dw_component_run_cached(const dw_component_run *r);
 

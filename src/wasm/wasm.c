@@ -1,14 +1,14 @@
 /* wasm/wasm: the backend behind wasm.h — processor options, module checks
- * with positioned diagnostics, prepare (compile through the cache, dlopen
- * RTLD_LOCAL, verify, bind the runtime) and invoke (the C-style ABI on a
- * fresh instance, every guest pointer and length checked, SPEC section 6
- * metadata, captured output handed to the log sink). */
+ * with positioned diagnostics, prepare (compile through the cache, then
+ * load: dlopen RTLD_LOCAL, verify, bind the runtime, in wasm/invoke) and
+ * invoke (the C-style ABI on a fresh instance, every guest pointer and
+ * length checked; the call's setup, SPEC section 6 metadata and log sink
+ * are wasm/invoke's). */
 #include "wasm/wasm.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "util/suggest.h"
 #include "wasm/compile.h"
 #include "wasm/component_run.h"
+#include "wasm/invoke.h"
 #include "wasm/parse.h"
 #include "wasm/rt.h"
 #include "wasm/wasi.h"
@@ -482,8 +483,6 @@ int dw_wasm_check(const dw_spec *s, const dw_proc_spec *p, dw_intent *intent, dw
 
 /* ------------------------------------------------------------ prepare */
 
-static pthread_mutex_t bind_mu = PTHREAD_MUTEX_INITIALIZER;
-
 dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const char *cache_dir,
                                 char *err, size_t errlen) {
   wopts o;
@@ -531,25 +530,8 @@ dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const c
     snprintf(err, errlen, "WASM module '%s' could not be compiled: %s", m->module, why);
     goto fail;
   }
-  m->dl = dlopen(m->compiled.so_path, RTLD_NOW | RTLD_LOCAL);
-  if (!m->dl) {
-    const char *de = dlerror();
-    snprintf(err, errlen, "WASM module '%s': cannot load its compiled form %s: %s", m->module,
-             m->compiled.so_path, de ? de : "?");
+  if (dw_guest_load(&m->compiled, "WASM module", m->module, &m->dl, &m->desc, err, errlen))
     goto fail;
-  }
-  m->desc = dlsym(m->dl, "dw_guest");
-  if (!m->desc || m->desc->abi != DW_GUEST_ABI || !m->desc->key ||
-      strcmp(m->desc->key, m->compiled.key) != 0) {
-    snprintf(err, errlen,
-             "WASM module '%s': the cached object %s does not match (delete the cache folder)",
-             m->module, m->compiled.so_path);
-    goto fail;
-  }
-  if (dw_rt_thread_init() == 0) dw_rt_ensure_handlers();
-  pthread_mutex_lock(&bind_mu);
-  m->desc->bind(dw_rt_api());
-  pthread_mutex_unlock(&bind_mu);
   return m;
 fail:
   dw_wasm_module_free(m);
@@ -567,75 +549,6 @@ void dw_wasm_module_free(dw_wasm_module *m) {
 }
 
 /* ------------------------------------------------------------- invoke */
-
-static void (*log_sink)(void *, const char *, int, const char *, size_t);
-static void *log_user;
-
-void dw_wasm_set_log_sink(void (*fn)(void *user, const char *processor_id, int fd, const char *line,
-                                     size_t len),
-                          void *user) {
-  log_sink = fn;
-  log_user = user;
-}
-
-static void emit_logs(const dw_wasm_module *m, dw_rt_call *c) {
-  for (int fd = 0; fd < 2; fd++) {
-    const char *b = c->log[fd];
-    size_t n = c->log_len[fd];
-    while (b && n) {
-      const char *nl = memchr(b, '\n', n);
-      size_t l = nl ? (size_t)(nl - b) : n;
-      if (log_sink)
-        log_sink(log_user, m->id, fd + 1, b, l);
-      else
-        fprintf(stderr, "[%s %s] %.*s\n", m->id, fd ? "stderr" : "stdout", (int)l, b);
-      b += l + (nl ? 1 : 0);
-      n -= l + (nl ? 1 : 0);
-    }
-    if (c->log_truncated[fd]) {
-      static const char t[] = "(output truncated at 64 KiB)";
-      if (log_sink)
-        log_sink(log_user, m->id, fd + 1, t, sizeof t - 1);
-      else
-        fprintf(stderr, "[%s %s] %s\n", m->id, fd ? "stderr" : "stdout", t);
-    }
-  }
-}
-
-/* wasm/component_run's calls use the same sink. */
-void dw_wasm_emit_call_logs(const char *processor_id, dw_rt_call *c) {
-  dw_wasm_module m = {0};
-  m.id = (char *)processor_id;
-  emit_logs(&m, c);
-}
-
-typedef struct step {
-  dw_wasm_module *m;
-  void *inst;
-  dw_rt_call *c;
-  uint32_t a, b, d, r;
-} step;
-
-static void s_instantiate(void *arg) {
-  step *s = arg;
-  s->m->desc->instantiate(s->inst, s->c);
-  if (s->m->desc->initialize) s->m->desc->initialize(s->inst);
-}
-
-static void s_allocate(void *arg) {
-  step *s = arg;
-  s->r = s->m->desc->allocate(s->inst, s->a);
-}
-
-static void s_process(void *arg) {
-  step *s = arg;
-  s->r = s->m->desc->process(s->inst, s->a, s->b, s->d);
-}
-
-static uint64_t fuel_used(const dw_rt_call *c) {
-  uint64_t left = c->fuel_left + (c->fuel > 0 ? (uint64_t)c->fuel : 0);
-  return left > c->fuel_total ? 0 : c->fuel_total - left;
-}
 
 static int trap_fail(dw_wasm_module *m, dw_call *call, dw_rt_call *c, int code, const char *where) {
   char extra[256] = "";
@@ -675,41 +588,22 @@ static int trap_fail(dw_wasm_module *m, dw_call *call, dw_rt_call *c, int code, 
 
 int dw_wasm_invoke(dw_wasm_module *m, dw_call *call) {
   if (m->comp) return dw_component_invoke(m->comp, call);
-  if (dw_rt_thread_init())
-    return dw_call_fail(call, 500, "WASM module '%s': cannot set up the sandbox on this thread",
-                        m->module);
-  if (call->input_len > UINT32_MAX / 2)
-    return dw_call_fail(call, 413, "WASM module '%s': input of %zu bytes is too large", m->module,
-                        call->input_len);
-  if (call->cancel && atomic_load(call->cancel))
-    return dw_call_fail(call, 499, "WASM module '%s': cancelled before it started", m->module);
-  dw_rt_call c;
-  memset(&c, 0, sizeof c);
-  c.fuel_total = m->fuel;
-  c.cancel = call->cancel;
-  c.deadline_ns = call->deadline_ns;
-  c.max_pages = m->max_pages;
-  c.caps = m->caps;
-  dw_rt_call_begin(&c);
+  dw_rt_call c = {.fuel_total = m->fuel, .max_pages = m->max_pages, .caps = m->caps};
+  dw_step st = {.desc = m->desc, .c = &c};
+  if (dw_invoke_begin(call, "WASM module", m->module, &st)) return -1;
   int rc = -1, code;
-  step st = {.m = m, .c = &c};
-  st.inst = calloc(1, m->desc->instance_size);
-  if (!st.inst) {
-    dw_rt_call_done(&c);
-    return dw_call_fail(call, 500, "out of memory");
-  }
   uint32_t len = (uint32_t)call->input_len;
-  if ((code = dw_rt_run(&c, s_instantiate, &st))) {
+  if ((code = dw_rt_run(&c, dw_step_instantiate, &st))) {
     trap_fail(m, call, &c, code, "instantiation");
     goto out;
   }
   wasm_rt_memory_t *mem = m->desc->memory(st.inst);
   st.a = len;
-  if ((code = dw_rt_run(&c, s_allocate, &st))) {
+  if ((code = dw_rt_run(&c, dw_step_allocate, &st))) {
     trap_fail(m, call, &c, code, "allocate");
     goto out;
   }
-  uint32_t in_ptr = st.r;
+  uint32_t in_ptr = st.ret;
   if ((len && in_ptr == 0) || (uint64_t)in_ptr + len > mem->size) {
     dw_call_fail(call, 500, "WASM module '%s': allocate(%u) returned %u, %s (memory size %u)",
                  m->module, len, in_ptr, in_ptr ? "a range outside its memory" : "a null pointer",
@@ -718,11 +612,11 @@ int dw_wasm_invoke(dw_wasm_module *m, dw_call *call) {
   }
   if (len) memcpy(mem->data + in_ptr, call->input, len);
   st.a = 4;
-  if ((code = dw_rt_run(&c, s_allocate, &st))) {
+  if ((code = dw_rt_run(&c, dw_step_allocate, &st))) {
     trap_fail(m, call, &c, code, "allocate");
     goto out;
   }
-  uint32_t len_ptr = st.r;
+  uint32_t len_ptr = st.ret;
   if (len_ptr == 0 || (uint64_t)len_ptr + 4 > mem->size) {
     dw_call_fail(call, 500, "WASM module '%s': allocate(4) returned %u, %s (memory size %u)",
                  m->module, len_ptr, len_ptr ? "a range outside its memory" : "a null pointer",
@@ -731,11 +625,11 @@ int dw_wasm_invoke(dw_wasm_module *m, dw_call *call) {
   }
   memset(mem->data + len_ptr, 0, 4);
   st.a = in_ptr, st.b = len, st.d = len_ptr;
-  if ((code = dw_rt_run(&c, s_process, &st))) {
+  if ((code = dw_rt_run(&c, dw_step_process, &st))) {
     trap_fail(m, call, &c, code, "process");
     goto out;
   }
-  uint32_t out_ptr = st.r, out_len;
+  uint32_t out_ptr = st.ret, out_len;
   if (out_ptr == 0) {
     dw_call_fail(
         call, 400, "WASM module '%s': process returned 0 (the module reported a failure)%s",
@@ -754,27 +648,11 @@ int dw_wasm_invoke(dw_wasm_module *m, dw_call *call) {
     dw_call_fail(call, 500, "out of memory");
     goto out;
   }
-  char num[32];
-  dw_call_add_metadata(call, "processor_id", m->id);
-  dw_call_add_metadata(call, "module_path", m->module);
-  dw_call_add_metadata(call, "artifact_type", "c_style_module");
-  dw_call_add_metadata(call, "capabilities", m->caps_text);
-  snprintf(num, sizeof num, "%u", len);
-  dw_call_add_metadata(call, "input_length", num);
-  snprintf(num, sizeof num, "%u", out_len);
-  dw_call_add_metadata(call, "output_length", num);
-  snprintf(num, sizeof num, "%" PRIu64, fuel_used(&c));
-  dw_call_add_metadata(call, "fuel_consumed", num);
-  if (call->oom) {
-    dw_call_fail(call, 500, "out of memory");
+  if (dw_invoke_metadata(call, &c, m->id, m->module, "c_style_module", m->caps_text, len, out_len))
     goto out;
-  }
   rc = 0;
 out:
-  emit_logs(m, &c);
-  m->desc->free(st.inst);
-  free(st.inst);
-  dw_rt_call_done(&c);
+  dw_invoke_end(&st, m->id);
   return rc;
 }
 

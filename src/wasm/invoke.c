@@ -1,0 +1,144 @@
+/* wasm/invoke: see invoke.h. Shared by wasm.c and component_run.c; the log
+ * sink behind dw_wasm_set_log_sink (wasm.h) lives here so that both kinds
+ * of call write their output the same way. */
+#include "wasm/invoke.h"
+
+#include <dlfcn.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/wasm.h"
+
+/* ------------------------------------------------------------- load */
+
+static pthread_mutex_t bind_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int dw_guest_load(const dw_wasm_compiled *cc, const char *noun, const char *name, void **dl,
+                  const dw_guest_desc **desc, char *err, size_t errlen) {
+  *dl = dlopen(cc->so_path, RTLD_NOW | RTLD_LOCAL);
+  if (!*dl) {
+    const char *de = dlerror();
+    snprintf(err, errlen, "%s '%s': cannot load its compiled form %s: %s", noun, name, cc->so_path,
+             de ? de : "?");
+    return -1;
+  }
+  const dw_guest_desc *d = dlsym(*dl, "dw_guest");
+  if (!d || d->abi != DW_GUEST_ABI || !d->key || strcmp(d->key, cc->key) != 0 || !d->allocate ||
+      !d->process) {
+    snprintf(err, errlen, "%s '%s': the cached object %s does not match (delete the cache folder)",
+             noun, name, cc->so_path);
+    return -1;
+  }
+  if (dw_rt_thread_init() == 0) dw_rt_ensure_handlers();
+  pthread_mutex_lock(&bind_mu);
+  d->bind(dw_rt_api());
+  pthread_mutex_unlock(&bind_mu);
+  *desc = d;
+  return 0;
+}
+
+/* ------------------------------------------------------------ steps */
+
+void dw_step_instantiate(void *arg) {
+  dw_step *s = arg;
+  s->desc->instantiate(s->inst, s->c);
+  if (s->desc->initialize) s->desc->initialize(s->inst);
+}
+
+void dw_step_allocate(void *arg) {
+  dw_step *s = arg;
+  s->ret = s->desc->allocate(s->inst, s->a);
+}
+
+void dw_step_process(void *arg) {
+  dw_step *s = arg;
+  s->ret = s->desc->process(s->inst, s->a, s->b, s->d);
+}
+
+/* ------------------------------------------------------------- call */
+
+static void (*log_sink)(void *, const char *, int, const char *, size_t);
+static void *log_user;
+
+void dw_wasm_set_log_sink(void (*fn)(void *user, const char *processor_id, int fd, const char *line,
+                                     size_t len),
+                          void *user) {
+  log_sink = fn;
+  log_user = user;
+}
+
+static void emit_logs(const char *id, const dw_rt_call *c) {
+  for (int fd = 0; fd < 2; fd++) {
+    const char *b = c->log[fd];
+    size_t n = c->log_len[fd];
+    while (b && n) {
+      const char *nl = memchr(b, '\n', n);
+      size_t l = nl ? (size_t)(nl - b) : n;
+      if (log_sink)
+        log_sink(log_user, id, fd + 1, b, l);
+      else
+        fprintf(stderr, "[%s %s] %.*s\n", id, fd ? "stderr" : "stdout", (int)l, b);
+      b += l + (nl ? 1 : 0);
+      n -= l + (nl ? 1 : 0);
+    }
+    if (c->log_truncated[fd]) {
+      static const char t[] = "(output truncated at 64 KiB)";
+      if (log_sink)
+        log_sink(log_user, id, fd + 1, t, sizeof t - 1);
+      else
+        fprintf(stderr, "[%s %s] %s\n", id, fd ? "stderr" : "stdout", t);
+    }
+  }
+}
+
+int dw_invoke_begin(dw_call *call, const char *noun, const char *name, dw_step *s) {
+  if (dw_rt_thread_init())
+    return dw_call_fail(call, 500, "%s '%s': cannot set up the sandbox on this thread", noun, name);
+  if (call->input_len > UINT32_MAX / 2)
+    return dw_call_fail(call, 413, "%s '%s': input of %zu bytes is too large", noun, name,
+                        call->input_len);
+  if (call->cancel && atomic_load(call->cancel))
+    return dw_call_fail(call, 499, "%s '%s': cancelled before it started", noun, name);
+  s->c->cancel = call->cancel;
+  s->c->deadline_ns = call->deadline_ns;
+  dw_rt_call_begin(s->c);
+  s->inst = calloc(1, s->desc->instance_size);
+  if (!s->inst) {
+    dw_rt_call_done(s->c);
+    return dw_call_fail(call, 500, "out of memory");
+  }
+  return 0;
+}
+
+void dw_invoke_end(dw_step *s, const char *processor_id) {
+  emit_logs(processor_id, s->c);
+  s->desc->free(s->inst);
+  free(s->inst);
+  dw_rt_call_done(s->c);
+}
+
+static uint64_t fuel_used(const dw_rt_call *c) {
+  uint64_t left = c->fuel_left + (c->fuel > 0 ? (uint64_t)c->fuel : 0);
+  return left > c->fuel_total ? 0 : c->fuel_total - left;
+}
+
+int dw_invoke_metadata(dw_call *call, const dw_rt_call *c, const char *processor_id,
+                       const char *module, const char *artifact, const char *caps, uint32_t in_len,
+                       uint32_t out_len) {
+  char num[32];
+  dw_call_add_metadata(call, "processor_id", processor_id);
+  dw_call_add_metadata(call, "module_path", module);
+  dw_call_add_metadata(call, "artifact_type", artifact);
+  dw_call_add_metadata(call, "capabilities", caps);
+  snprintf(num, sizeof num, "%u", in_len);
+  dw_call_add_metadata(call, "input_length", num);
+  snprintf(num, sizeof num, "%u", out_len);
+  dw_call_add_metadata(call, "output_length", num);
+  snprintf(num, sizeof num, "%" PRIu64, fuel_used(c));
+  dw_call_add_metadata(call, "fuel_consumed", num);
+  if (call->oom) return dw_call_fail(call, 500, "out of memory");
+  return 0;
+}
