@@ -28,6 +28,7 @@
 #include "core/engine.h"
 #include "core/pipeline.h"
 #include "core/result.h"
+#include "exec/clock.h"
 #include "exec/payload.h"
 #include "exec/pool.h"
 #include "exec/state.h"
@@ -60,7 +61,9 @@ struct dw_run {
   unsigned k; /* workers */
   uint64_t retry_base_ns;
   uint64_t rng;
-  uint64_t t0;
+  uint64_t t0;       /* dw_now_ns() at the start */
+  uint64_t t0_ticks; /* the same moment in clock ticks (exec/clock.h) */
+  const dw_tick_rate *rate;
   dw_payload *input;
   const char *hostname;
 
@@ -355,15 +358,15 @@ static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bo
   dw_call_init(c, pn->id, o->in ? o->in->data : NULL, o->in ? o->in->len : 0, pn->options);
   c->attempt = s->attempts;
   c->cancel = &s->cancel;
-  o->t_start = dw_now_ns();
-  if (s->attempts == 1) s->start_ns = o->t_start - r->t0;
+  o->t_start = dw_ticks(r->rate);
+  if (s->attempts == 1) s->start_ns = o->t_start - r->t0_ticks; /* ticks until the result */
   if (pn->timeout > 0) {
-    c->deadline_ns = o->t_start + (uint64_t)(pn->timeout * 1e9);
+    c->deadline_ns = dw_now_ns() + (uint64_t)(pn->timeout * 1e9);
     dw_timer_add(&r->engine->pool, c->deadline_ns, deadline_cb, r, x, s->attempts);
     *armed = true;
   }
   int rc = pn->fn(c, pn->user);
-  o->t_end = dw_now_ns();
+  o->t_end = dw_ticks(r->rate);
   o->failed = rc != 0 || c->oom;
   (void)slot;
 }
@@ -374,9 +377,9 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
   dw_call *c = &o->call;
-  s->dur_ns += o->t_end - o->t_start;
+  s->dur_ns += o->t_end - o->t_start; /* ticks until the result */
   s->thread = slot;
-  bool timed_out = s->timed_out || (c->deadline_ns && o->t_end > c->deadline_ns);
+  bool timed_out = s->timed_out || (c->deadline_ns && dw_now_ns() > c->deadline_ns);
   s->timed_out = false;
   free(s->err_msg);
   s->err_msg = NULL;
@@ -585,6 +588,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
       (uint64_t)(opts->retry_base_ms ? opts->retry_base_ms : DEFAULT_RETRY_BASE_MS) * 1000000ull;
   r->rng = opts->seed ? opts->seed : (dw_now_ns() | 1);
   r->hostname = opts->hostname ? opts->hostname : e->hostname;
+  r->rate = dw_tick_rate_get();
   r->unresolved = r->n;
   r->fail_rank = r->n;
   pthread_mutex_init(&r->mu, NULL);
@@ -632,6 +636,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
     }
   if (r->n == 0) r->finished = true;
   r->t0 = dw_now_ns();
+  r->t0_ticks = dw_ticks(r->rate);
   return r;
 fail:
   run_free(r);
@@ -743,6 +748,8 @@ static dw_result *build_result(dw_run *r) {
     pr->status = (dw_proc_status)s->status;
     pr->intent = pn->intent;
     pr->attempts = s->attempts;
+    s->dur_ns = dw_ticks_to_ns(r->rate, s->dur_ns);
+    s->start_ns = dw_ticks_to_ns(r->rate, s->start_ns);
     pr->duration_us = s->dur_ns / 1000;
     pr->start_ns = s->start_ns;
     pr->thread = s->thread;
