@@ -222,61 +222,24 @@ static const char *const section_names[] = {
     "custom", "core module", "core instance", "core type", "component", "instance", "alias",
     "type",   "canon",       "start",         "import",    "export",    "value"};
 
-/* sort byte(s) -> space; core sorts after a 0x00 in component position */
+/* sort byte(s) -> space; core sorts after a 0x00 in component position.
+ * The S_* runs follow the order of the sort bytes. */
+_Static_assert(S_CTAG - S_CFUNC == 4 && S_CINST - S_CTYPE == 2 && S_INST - S_FUNC == 4,
+               "S_* in sort byte order");
+
 static int core_sort(dw_cur *c, int *s) {
   uint8_t x;
   if (dw_cur_u8(c, &x, "core sort")) return -1;
-  switch (x) {
-    case 0x00:
-      *s = S_CFUNC;
-      return 0;
-    case 0x01:
-      *s = S_CTABLE;
-      return 0;
-    case 0x02:
-      *s = S_CMEM;
-      return 0;
-    case 0x03:
-      *s = S_CGLOBAL;
-      return 0;
-    case 0x04:
-      *s = S_CTAG;
-      return 0;
-    case 0x10:
-      *s = S_CTYPE;
-      return 0;
-    case 0x11:
-      *s = S_CMODULE;
-      return 0;
-    case 0x12:
-      *s = S_CINST;
-      return 0;
-  }
+  if (x <= 0x04) return *s = S_CFUNC + x, 0; /* func table memory global tag */
+  if (x >= 0x10 && x <= 0x12) return *s = S_CTYPE + (x - 0x10), 0; /* type module instance */
   return dw_cur_fail(c, "unknown core sort 0x%02x at byte %zu", x, c->pos - 1);
 }
 
 static int sort(dw_cur *c, int *s) {
   uint8_t x;
   if (dw_cur_u8(c, &x, "sort")) return -1;
-  switch (x) {
-    case 0x00:
-      return core_sort(c, s);
-    case 0x01:
-      *s = S_FUNC;
-      return 0;
-    case 0x02:
-      *s = S_VALUE;
-      return 0;
-    case 0x03:
-      *s = S_TYPE;
-      return 0;
-    case 0x04:
-      *s = S_COMP;
-      return 0;
-    case 0x05:
-      *s = S_INST;
-      return 0;
-  }
+  if (x == 0x00) return core_sort(c, s);
+  if (x <= 0x05) return *s = S_FUNC + (x - 1), 0; /* func value type component instance */
   return dw_cur_fail(c, "unknown sort 0x%02x at byte %zu", x, c->pos - 1);
 }
 

@@ -269,10 +269,29 @@ static int instrs(dw_cur *c, uint32_t ntypes, bool constant, visit_fn visit, voi
 
 /* --------------------------------------------------------------- sections */
 
+/* A vector's count: at most one item per byte left in the section. */
+static int vec_count(dw_cur *c, uint32_t *n, const char *what) {
+  if (dw_cur_u32(c, n, what)) return -1;
+  if (*n > c->end - c->pos) return dw_cur_fail(c, "%s %u exceeds the section", what, *n);
+  return 0;
+}
+
+/* w->func_type for the imported functions and n defined ones (filled by the
+ * caller from index w->nfunc_imports on; n is 0 when there is no function
+ * section). 0, or -1 when out of memory. */
+static int func_types(dw_wasm_info *w, dw_arena *a, uint32_t n) {
+  w->nfuncs = w->nfunc_imports + n;
+  w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
+  if (!w->func_type) return -1;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < w->nimports; i++)
+    if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
+  return 0;
+}
+
 static int sec_type(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
-  if (dw_cur_u32(c, &n, "type count")) return -1;
-  if (n > c->end - c->pos) return dw_cur_fail(c, "type count %u exceeds the section", n);
+  if (vec_count(c, &n, "type count")) return -1;
   w->types = dw_arena_calloc(a, n ? n : 1, sizeof *w->types);
   if (!w->types) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
@@ -298,8 +317,7 @@ static int sec_type(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
 
 static int sec_import(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
-  if (dw_cur_u32(c, &n, "import count")) return -1;
-  if (n > c->end - c->pos) return dw_cur_fail(c, "import count %u exceeds the section", n);
+  if (vec_count(c, &n, "import count")) return -1;
   w->imports = dw_arena_calloc(a, n ? n : 1, sizeof *w->imports);
   if (!w->imports) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
@@ -340,16 +358,11 @@ static int sec_import(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
 
 static int sec_function(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
-  if (dw_cur_u32(c, &n, "function count")) return -1;
-  if (n > c->end - c->pos) return dw_cur_fail(c, "function count %u exceeds the section", n);
+  if (vec_count(c, &n, "function count")) return -1;
   if ((uint64_t)n + w->nfunc_imports > DW_WASM_MAX_FUNCS)
     return dw_cur_fail(c, "too many functions (%u)", n);
-  w->nfuncs = w->nfunc_imports + n;
-  w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
-  if (!w->func_type) return dw_cur_fail(c, "out of memory");
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < w->nimports; i++)
-    if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
+  if (func_types(w, a, n)) return dw_cur_fail(c, "out of memory");
+  uint32_t k = w->nfunc_imports;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t t;
     if (dw_cur_u32(c, &t, "function type")) return -1;
@@ -362,8 +375,7 @@ static int sec_function(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
 
 static int sec_table(dw_cur *c) {
   uint32_t n;
-  if (dw_cur_u32(c, &n, "table count")) return -1;
-  if (n > c->end - c->pos) return dw_cur_fail(c, "table count %u exceeds the section", n);
+  if (vec_count(c, &n, "table count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     uint8_t t;
     uint32_t mn, mx;
@@ -394,8 +406,7 @@ static int sec_memory(dw_cur *c, dw_wasm_info *w) {
 
 static int sec_global(dw_cur *c, uint32_t ntypes) {
   uint32_t n;
-  if (dw_cur_u32(c, &n, "global count")) return -1;
-  if (n > c->end - c->pos) return dw_cur_fail(c, "global count %u exceeds the section", n);
+  if (vec_count(c, &n, "global count")) return -1;
   for (uint32_t i = 0; i < n; i++) {
     uint8_t t, mut;
     if (valtype(c, &t, "a global") || dw_cur_u8(c, &mut, "mutability")) return -1;
@@ -411,8 +422,7 @@ static int cmp_names(const void *a, const void *b) {
 
 static int sec_export(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   uint32_t n;
-  if (dw_cur_u32(c, &n, "export count")) return -1;
-  if (n > c->end - c->pos) return dw_cur_fail(c, "export count %u exceeds the section", n);
+  if (vec_count(c, &n, "export count")) return -1;
   w->exports = dw_arena_calloc(a, n ? n : 1, sizeof *w->exports);
   if (!w->exports) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
@@ -484,17 +494,6 @@ dw_wasm_kind dw_wasm_sniff(const uint8_t *b, size_t len) {
   if (b[4] == 1 && b[5] == 0 && b[6] == 0 && b[7] == 0) return DW_WASM_CORE_MODULE;
   if (b[6] == 1 && b[7] == 0) return DW_WASM_COMPONENT; /* layer 1: any component version */
   return DW_WASM_UNKNOWN_VERSION;
-}
-
-/* No function section: the functions are the imported ones. */
-static int only_imported(dw_wasm_info *w, dw_arena *a) {
-  w->nfuncs = w->nfunc_imports;
-  w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
-  if (!w->func_type) return -1;
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < w->nimports; i++)
-    if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
-  return 0;
 }
 
 static int order_of(uint8_t id) {
@@ -571,7 +570,7 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
         r = sec_global(&c, w->ntypes);
         break;
       case 7:
-        if (!seen_func && only_imported(w, a)) return dw_cur_fail(&c, "out of memory");
+        if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(&c, "out of memory");
         seen_func = true;
         r = sec_export(&c, a, w);
         break;
@@ -587,7 +586,7 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
         c.pos = body_end; /* checked in full by wasm2c when compiling */
         break;
       case 10:
-        if (!seen_func && only_imported(w, a)) return dw_cur_fail(&c, "out of memory");
+        if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(&c, "out of memory");
         seen_func = true;
         w->code_off = c.pos;
         w->code_len = size;
@@ -604,7 +603,7 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
   }
   if (!seen_code && w->nfuncs > w->nfunc_imports)
     return dw_cur_fail(&c, "functions are declared but the code section is missing");
-  if (!seen_func && only_imported(w, a)) return dw_cur_fail(&c, "out of memory");
+  if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(&c, "out of memory");
   return 0;
 }
 
