@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wasm/cursor.h"
 #include "wasm/guest.h"
 #include "wasm/parse.h"
 #include "wasm/rt.h"
@@ -606,14 +607,8 @@ static uint8_t *strip_custom(const uint8_t *b, size_t len, size_t *out_len) {
   while (pos < len) {
     size_t start = pos;
     uint8_t id = b[pos++];
-    uint64_t size = 0;
-    unsigned shift = 0;
-    while (pos < len && shift < 35) {
-      uint8_t c = b[pos++];
-      size |= (uint64_t)(c & 0x7f) << shift;
-      shift += 7;
-      if (!(c & 0x80)) break;
-    }
+    uint32_t size;
+    pos = dw_leb_u32_at(b, pos, len, &size);
     if (size > len - pos) break; /* checked by the parser already */
     pos += size;
     if (id != 0) {
@@ -764,15 +759,23 @@ out:
   return rc;
 }
 
+/* <cache folder>/wasm, where the compiled modules are. 0, or -1 when there
+ * is no cache folder. */
+static int objects_dir(const char *cache_dir, char *dir, size_t size) {
+  char base[3000];
+  if (dw_wasm_cache_dir(cache_dir, base, sizeof base)) return -1;
+  snprintf(dir, size, "%s/wasm", base);
+  return 0;
+}
+
 int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir, dw_wasm_compiled *out,
                     char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   pthread_once(&tools_once, tools_init);
   if (!T.ok) return failf(err, errlen, "cannot compile WebAssembly: %s", T.err);
-  char base[3000], dir[3100];
-  if (dw_wasm_cache_dir(cache_dir, base, sizeof base))
+  char dir[3100];
+  if (objects_dir(cache_dir, dir, sizeof dir))
     return failf(err, errlen, "no cache folder: set DAGWOOD_CACHE_DIR or HOME");
-  snprintf(dir, sizeof dir, "%s/wasm", base);
   if (mkdir_p(dir))
     return failf(err, errlen, "cannot create the cache folder %s: %s", dir, strerror(errno));
   compute_key(wasm, len, out->key);
@@ -806,9 +809,8 @@ int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir, dw_w
 int dw_wasm_cache_list(const char *cache_dir,
                        void (*fn)(void *user, const char *path, uint64_t bytes, int64_t mtime),
                        void *user) {
-  char base[3000], dir[3100], path[3400];
-  if (dw_wasm_cache_dir(cache_dir, base, sizeof base)) return -1;
-  snprintf(dir, sizeof dir, "%s/wasm", base);
+  char dir[3100], path[3400];
+  if (objects_dir(cache_dir, dir, sizeof dir)) return -1;
   DIR *d = opendir(dir);
   if (!d) return errno == ENOENT ? 0 : -1;
   int n = 0;
@@ -827,9 +829,8 @@ int dw_wasm_cache_list(const char *cache_dir,
 }
 
 int dw_wasm_cache_clear(const char *cache_dir) {
-  char base[3000], dir[3100], path[3400];
-  if (dw_wasm_cache_dir(cache_dir, base, sizeof base)) return -1;
-  snprintf(dir, sizeof dir, "%s/wasm", base);
+  char dir[3100], path[3400];
+  if (objects_dir(cache_dir, dir, sizeof dir)) return -1;
   DIR *d = opendir(dir);
   if (!d) return errno == ENOENT ? 0 : -1;
   int n = 0;

@@ -12,6 +12,7 @@
 
 #include "wasm/canon.h"
 #include "wasm/compile.h"
+#include "wasm/cursor.h"
 #include "wasm/invoke.h"
 #include "wasm/parse.h"
 #include "wasm/rt.h"
@@ -259,24 +260,11 @@ static void put_section(obuf *o, uint8_t id, const obuf *body) {
   put(o, body->p, body->n);
 }
 
-static size_t read_leb(const uint8_t *b, size_t pos, size_t end, uint32_t *v) {
-  uint32_t r = 0;
-  unsigned shift = 0;
-  while (pos < end && shift < 35) {
-    uint8_t c = b[pos++];
-    r |= (uint32_t)(c & 0x7f) << shift;
-    shift += 7;
-    if (!(c & 0x80)) break;
-  }
-  *v = r;
-  return pos;
-}
-
 /* A vector section with `extra` entries appended after the existing ones. */
 static void grow_vec(obuf *o, uint8_t id, const uint8_t *b, size_t pos, size_t end,
                      const obuf *extra, uint32_t nextra) {
   uint32_t n = 0;
-  if (b) pos = read_leb(b, pos, end, &n);
+  if (b) pos = dw_leb_u32_at(b, pos, end, &n);
   obuf body = {0};
   put_leb(&body, n + nextra);
   if (b) put(&body, b + pos, end - pos);
@@ -351,7 +339,7 @@ uint8_t *dw_component_adapt(const dw_component *c, size_t *out_len, char *err, s
   while (pos < len) {
     uint8_t id = b[pos++];
     uint32_t size;
-    pos = read_leb(b, pos, len, &size);
+    pos = dw_leb_u32_at(b, pos, len, &size);
     size_t end = pos + size;
     /* sections that must come after the function section: insert it */
     if (!did_func && id != 0 && id != 1 && id != 2 && id != 3) {

@@ -108,3 +108,16 @@ int dw_cur_str(dw_cur *c, const uint8_t **s, uint32_t *n, const char *what) {
   c->pos += *n;
   return 0;
 }
+
+size_t dw_leb_u32_at(const uint8_t *b, size_t pos, size_t end, uint32_t *v) {
+  uint32_t r = 0;
+  unsigned shift = 0;
+  while (pos < end && shift < 35) {
+    uint8_t c = b[pos++];
+    r |= (uint32_t)(c & 0x7f) << shift;
+    shift += 7;
+    if (!(c & 0x80)) break;
+  }
+  *v = r;
+  return pos;
+}

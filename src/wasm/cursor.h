@@ -44,4 +44,9 @@ int dw_cur_count(dw_cur *c, uint32_t *n, size_t min, const char *what);
  * NULL on failure. */
 int dw_cur_str(dw_cur *c, const uint8_t **s, uint32_t *n, const char *what);
 
+/* For bytes a reader has already accepted (no cursor, no message): the u32
+ * LEB128 at pos, read up to 5 bytes and never past end. Returns the
+ * position after it. */
+size_t dw_leb_u32_at(const uint8_t *b, size_t pos, size_t end, uint32_t *v);
+
 #endif
