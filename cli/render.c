@@ -402,7 +402,7 @@ int dw_render_inspect_text(FILE *out, const dw_pipeline *p) {
   size_t *cp, cplen;
   if (critical_path(p, &cp, &cplen) != 0) return -1;
   const char *reason = NULL;
-  dw_strategy choice = dw_pipeline_hybrid_choice(p, &reason);
+  dw_strategy choice = dw_pipeline_hybrid_choice(p, 0, &reason);
   dw_strategy strategy = dw_pipeline_strategy(p);
   const char *file = dw_pipeline_file(p);
 
@@ -515,7 +515,7 @@ int dw_render_inspect_json(FILE *out, const dw_pipeline *p) {
   size_t *cp, cplen;
   if (critical_path(p, &cp, &cplen) != 0) return -1;
   const char *reason = NULL;
-  dw_strategy choice = dw_pipeline_hybrid_choice(p, &reason);
+  dw_strategy choice = dw_pipeline_hybrid_choice(p, 0, &reason);
 
   int bad = 0; /* any insertion failed: out of memory */
 #define SET(obj, key, val) bad |= json_object_set_new((obj), (key), (val)) != 0

@@ -196,8 +196,10 @@ unsigned dw_pipeline_levels(const dw_pipeline *p);
 dw_strategy dw_pipeline_strategy(const dw_pipeline *p);
 dw_failure_strategy dw_pipeline_failure_strategy(const dw_pipeline *p);
 unsigned dw_pipeline_max_concurrency(const dw_pipeline *p);
-/* What `hybrid` would choose for this pipeline and why (static text). */
-dw_strategy dw_pipeline_hybrid_choice(const dw_pipeline *p, const char **reason);
+/* What `hybrid` chooses for this pipeline with max_concurrency workers (0:
+ * the pipeline's own), and why (static text). */
+dw_strategy dw_pipeline_hybrid_choice(const dw_pipeline *p, unsigned max_concurrency,
+                                      const char **reason);
 
 /* ----------------------------------------------------------------- runs */
 

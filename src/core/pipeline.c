@@ -121,27 +121,35 @@ static void report_cycles(const dw_spec *s, const dw_graph *g, dw_diags *d) {
   }
 }
 
-/* The hybrid executor's choice, from the graph's shape alone, so that
- * inspect and run agree. */
-static void choose_hybrid(dw_pipeline *p) {
-  dw_graph_shape sh;
-  dw_graph_shape_of(&p->graph, &sh);
-  if (sh.nodes <= 1 || sh.max_width <= 1) {
-    p->hybrid_choice = DW_STRATEGY_REACTIVE;
-    p->hybrid_reason =
-        "chain (at most one processor per level): each completion hands its "
-        "successor straight to the same worker, no queue needed";
-  } else if (sh.irregularity <= 0.25 && sh.levels > 1) {
-    p->hybrid_choice = DW_STRATEGY_LEVEL;
-    p->hybrid_reason =
-        "regular layers (level widths vary by at most 25%): one barrier per "
-        "level costs little and keeps the workers in step";
+/* The hybrid executor's choice, from the graph's shape and the number of
+ * workers, so that inspect and run agree for the same concurrency. */
+dw_strategy dw_hybrid_choose(const dw_pipeline *p, unsigned workers, const char **reason) {
+  const dw_graph_shape *sh = &p->shape;
+  const char *why;
+  dw_strategy s;
+  if (sh->nodes <= 1 || sh->max_width <= 1) {
+    s = DW_STRATEGY_REACTIVE;
+    why =
+        "chain (at most one processor per level): each completion hands its successor "
+        "straight to the same worker, no queue needed";
+  } else if (sh->max_width <= workers) {
+    s = DW_STRATEGY_REACTIVE;
+    why =
+        "never more ready processors than workers (widest level <= max_concurrency): "
+        "priorities cannot change anything, so completions hand work on directly";
+  } else if (sh->irregularity <= 0.25 && sh->levels > 1) {
+    s = DW_STRATEGY_LEVEL;
+    why =
+        "regular layers wider than the workers (level widths vary by at most 25%): one "
+        "barrier per level costs little and keeps the workers in step";
   } else {
-    p->hybrid_choice = DW_STRATEGY_WORK_QUEUE;
-    p->hybrid_reason =
-        "irregular shape: a priority queue ordered by longest remaining path "
-        "keeps the critical path moving";
+    s = DW_STRATEGY_WORK_QUEUE;
+    why =
+        "irregular shape wider than the workers: a priority queue ordered by longest "
+        "remaining path keeps the critical path moving";
   }
+  if (reason) *reason = why;
+  return s;
 }
 
 dw_pipeline *dw_pipeline_ref(const dw_pipeline *p) {
@@ -322,7 +330,7 @@ static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, c
     dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
     goto fail;
   }
-  choose_hybrid(p);
+  dw_graph_shape_of(&p->graph, &p->shape);
   free(defs);
   return p;
 fail:
@@ -378,9 +386,10 @@ unsigned dw_pipeline_max_concurrency(const dw_pipeline *p) {
   long c = sysconf(_SC_NPROCESSORS_ONLN);
   return c > 0 ? (unsigned)c : 1;
 }
-dw_strategy dw_pipeline_hybrid_choice(const dw_pipeline *p, const char **reason) {
-  if (reason) *reason = p->hybrid_reason;
-  return p->hybrid_choice;
+dw_strategy dw_pipeline_hybrid_choice(const dw_pipeline *p, unsigned max_concurrency,
+                                      const char **reason) {
+  return dw_hybrid_choose(p, max_concurrency ? max_concurrency : dw_pipeline_max_concurrency(p),
+                          reason);
 }
 
 node_state *dw_stash_take_states(dw_pipeline *p) {

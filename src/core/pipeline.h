@@ -40,13 +40,16 @@ struct dw_pipeline {
   dw_node_info *info;                /* by rank, the public view */
   unsigned *info_deps;
   dw_wasm_module **wasm; /* by file index, NULL for local processors */
-  dw_strategy hybrid_choice;
-  const char *hybrid_reason;
+  dw_graph_shape shape;  /* what hybrid chooses by */
   /* spare per-run arrays (exec/state.h) */
   pthread_mutex_t stash_mu;
   struct node_state *stash_ns;
   dw_proc_report *stash_procs;
 };
+
+/* hybrid's executor for this pipeline with `workers` workers, and why
+ * (static text). */
+dw_strategy dw_hybrid_choose(const dw_pipeline *p, unsigned workers, const char **reason);
 
 /* Results keep their pipeline's strings alive; dw_pipeline_free drops the
  * owner's reference. */

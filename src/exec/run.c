@@ -12,7 +12,8 @@
  *               processor of the one before it has resolved (a barrier);
  *   reactive    a finishing worker keeps the first dependent it released and
  *               pushes the others on its own stack; idle workers steal;
- *   hybrid      one of the three, chosen from the graph's shape at load.
+ *   hybrid      one of the three, chosen from the graph's shape and the
+ *               number of workers (core/pipeline.c, dw_hybrid_choose).
  *
  * Determinism: which dependency feeds a processor, what it outputs, and its
  * status depend only on the pipeline, the input and the processors, never on
@@ -57,6 +58,7 @@ struct dw_run {
   uint32_t n;
   dw_strategy strategy; /* the executor that runs (hybrid resolved) */
   bool hybrid;          /* hybrid was asked for: report its reason */
+  const char *hybrid_reason;
   dw_failure_strategy failure;
   unsigned k; /* workers */
   uint64_t retry_base_ns;
@@ -578,12 +580,12 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->n = p->n;
   r->strategy = opts->strategy >= 0 ? (dw_strategy)opts->strategy : p->spec->strategy;
   r->hybrid = r->strategy == DW_STRATEGY_HYBRID;
-  if (r->hybrid) r->strategy = p->hybrid_choice;
   r->failure =
       opts->failure_strategy >= 0 ? (dw_failure_strategy)opts->failure_strategy : p->spec->failure;
   unsigned maxc = opts->max_concurrency ? opts->max_concurrency : dw_pipeline_max_concurrency(p);
   r->k = maxc < (p->n ? p->n : 1) ? maxc : (p->n ? p->n : 1);
   if (r->k > dw_pool_max_threads(&e->pool) + 1) r->k = dw_pool_max_threads(&e->pool) + 1;
+  if (r->hybrid) r->strategy = dw_hybrid_choose(p, maxc, &r->hybrid_reason);
   r->retry_base_ns =
       (uint64_t)(opts->retry_base_ms ? opts->retry_base_ms : DEFAULT_RETRY_BASE_MS) * 1000000ull;
   r->rng = opts->seed ? opts->seed : (dw_now_ns() | 1);
@@ -724,7 +726,7 @@ static dw_result *build_result(dw_run *r) {
   r->ns = NULL;
   res->n = n;
   res->strategy = r->strategy;
-  res->strategy_reason = r->hybrid ? p->hybrid_reason : NULL;
+  res->strategy_reason = r->hybrid ? r->hybrid_reason : NULL;
   res->config = p->spec->file;
   /* fail_fast: everything ranked after the first failure is cancelled, even
    * what ran concurrently with it, so every executor reports the same. */

@@ -69,7 +69,7 @@ static void check_pipeline(const dw_pipeline *p, size_t lines) {
   FUZZ_CHECK(dw_pipeline_max_concurrency(p) >= 1, "max_concurrency 0");
   FUZZ_CHECK(strcmp(dw_pipeline_file(p), NAME) == 0, "file name");
   const char *reason = NULL;
-  dw_strategy h = dw_pipeline_hybrid_choice(p, &reason);
+  dw_strategy h = dw_pipeline_hybrid_choice(p, 0, &reason);
   FUZZ_CHECK(h <= DW_STRATEGY_REACTIVE && reason, "hybrid choice %d", (int)h);
   FUZZ_CHECK(dw_strategy_name(dw_pipeline_strategy(p)) != NULL, "strategy");
   FUZZ_CHECK(dw_failure_strategy_name(dw_pipeline_failure_strategy(p)) != NULL, "failure");

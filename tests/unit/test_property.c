@@ -713,7 +713,7 @@ static void compare_md(ctx *c, const char *id, const dw_proc_report *pr, const r
 }
 
 static void compare(ctx *c, const dw_pipeline *p, const dw_result *res, const refrun *rr,
-                    dw_strategy requested) {
+                    dw_strategy requested, unsigned max_concurrency) {
   const gcase *g = c->g;
   char b1[200], b2[200];
   if (!res) {
@@ -726,7 +726,7 @@ static void compare(ctx *c, const dw_pipeline *p, const dw_result *res, const re
   dw_strategy ran = dw_result_strategy(res);
   if (requested == DW_STRATEGY_HYBRID) {
     const char *why = NULL;
-    dw_strategy choice = dw_pipeline_hybrid_choice(p, &why);
+    dw_strategy choice = dw_pipeline_hybrid_choice(p, max_concurrency, &why);
     if (ran != choice || ran == DW_STRATEGY_HYBRID)
       mismatch(c, "hybrid ran %s, dw_pipeline_hybrid_choice says %s", dw_strategy_name(ran),
                dw_strategy_name(choice));
@@ -921,7 +921,7 @@ static unsigned run_case(dw_engine *e, uint64_t seed, unsigned *runs) {
                  "n=%d shape=%s strategy=%s max_concurrency=%u failure=%s%s", g.n, SHAPES[g.shape],
                  dw_strategy_name(s), MCS[m], dw_failure_strategy_name(fs),
                  together ? " (concurrent runs)" : "");
-        compare(&rc, p, res, &refs[fs], (dw_strategy)s);
+        compare(&rc, p, res, &refs[fs], (dw_strategy)s, MCS[m]);
         finish_run(&rc);
         (*runs)++;
         dw_result_free(res);
