@@ -172,6 +172,8 @@ void dw_pipeline_unref(dw_pipeline *p) {
   free(p->succ);
   free(p->level_off);
   free(p->level_nodes);
+  free(p->wq_pos);
+  free(p->wq_rank);
   free(p->info);
   free(p->info_deps);
   free(p->stash_ns);
@@ -262,6 +264,23 @@ static int build_plan(dw_pipeline *p, const dw_processor_def *defs) {
     p->level_nodes[p->level_off[l] + fill[l]++] = r;
   }
   free(fill);
+  /* work_queue's order by a counting sort on remaining (1..nlevels), ranks
+   * ascending within each: stable, O(n) */
+  p->wq_pos = malloc((n ? n : 1) * sizeof *p->wq_pos);
+  p->wq_rank = malloc((n ? n : 1) * sizeof *p->wq_rank);
+  uint32_t *start = calloc((size_t)g->nlevels + 2, sizeof *start);
+  if (!p->wq_pos || !p->wq_rank || !start) {
+    free(start);
+    return -1;
+  }
+  for (uint32_t r = 0; r < n; r++) start[g->nlevels - p->nodes[r].remaining + 1]++;
+  for (uint32_t i = 1; i <= g->nlevels + 1; i++) start[i] += start[i - 1];
+  for (uint32_t r = 0; r < n; r++) {
+    uint32_t pos = start[g->nlevels - p->nodes[r].remaining]++;
+    p->wq_pos[r] = pos;
+    p->wq_rank[pos] = r;
+  }
+  free(start);
   return 0;
 }
 

@@ -37,7 +37,10 @@ struct dw_pipeline {
   uint32_t *pred, *succ;
   uint32_t nlevels;
   uint32_t *level_off, *level_nodes; /* ranks of each level, ascending */
-  dw_node_info *info;                /* by rank, the public view */
+  /* work_queue's priority order: longest remaining path first, then rank */
+  uint32_t *wq_pos;   /* rank -> position in that order */
+  uint32_t *wq_rank;  /* position -> rank */
+  dw_node_info *info; /* by rank, the public view */
   unsigned *info_deps;
   dw_wasm_module **wasm; /* by file index, NULL for local processors */
   dw_graph_shape shape;  /* what hybrid chooses by */

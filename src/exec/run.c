@@ -7,7 +7,8 @@
  * dependents whose last dependency resolved, and picks its next processor;
  * the processor itself runs outside the lock. The executors differ only in
  * how a ready processor is picked (the policy functions below):
- *   work_queue  a binary heap: longest remaining path first, then rank;
+ *   work_queue  ready processors by priority — longest remaining path first,
+ *               then rank — in a hierarchical bitset (exec/bitq.h);
  *   level       one bucket per level, and a level opens only when every
  *               processor of the one before it has resolved (a barrier);
  *   reactive    a finishing worker keeps the first dependent it released and
@@ -29,6 +30,7 @@
 #include "core/engine.h"
 #include "core/pipeline.h"
 #include "core/result.h"
+#include "exec/bitq.h"
 #include "exec/clock.h"
 #include "exec/payload.h"
 #include "exec/pool.h"
@@ -82,8 +84,8 @@ struct dw_run {
   uint32_t *todo; /* resolve()'s work list */
 
   /* policies */
-  uint64_t *heap; /* work_queue: wq_key()s */
-  size_t hlen;
+  dw_bitq ready;         /* work_queue: priority positions (pipeline's wq_pos) */
+  size_t hlen;           /* work_queue: how many are ready */
   uint32_t *bucket_fill; /* level: pushed per level */
   uint32_t *bucket_take; /* level: taken per level */
   uint32_t *level_left;  /* level: unresolved per level */
@@ -95,12 +97,6 @@ struct dw_run {
 };
 
 /* ------------------------------------------------------------ policies */
-
-/* work_queue's order as one integer: longest remaining path first, then
- * rank — the heap compares keys without touching the plan. */
-static uint64_t wq_key(const dw_run *r, uint32_t x) {
-  return (uint64_t)(UINT32_MAX - r->p->nodes[x].remaining) << 32 | x;
-}
 
 static int stack_push(stack *s, uint32_t x) {
   if (s->n == s->cap) {
@@ -129,13 +125,8 @@ static int policy_push(dw_run *r, uint32_t x, unsigned slot) {
       r->nstacked++;
       return 0;
     default: {
-      size_t i = r->hlen++;
-      uint64_t key = wq_key(r, x);
-      while (i > 0 && key < r->heap[(i - 1) / 2]) {
-        r->heap[i] = r->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-      }
-      r->heap[i] = key;
+      dw_bitq_insert(&r->ready, r->p->wq_pos[x]);
+      r->hlen++;
       return 0;
     }
   }
@@ -191,19 +182,10 @@ static int64_t policy_pop(dw_run *r, unsigned slot) {
       return -1;
     }
     default: {
-      if (!r->hlen) return -1;
-      uint64_t top = r->heap[0], x = r->heap[--r->hlen];
-      size_t i = 0, n = r->hlen;
-      for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && r->heap[c + 1] < r->heap[c]) c++;
-        if (x <= r->heap[c]) break;
-        r->heap[i] = r->heap[c];
-        i = c;
-      }
-      if (n) r->heap[i] = x;
-      return (int64_t)(uint32_t)top;
+      int64_t i = dw_bitq_pop_min(&r->ready);
+      if (i < 0) return -1;
+      r->hlen--;
+      return r->p->wq_rank[i];
     }
   }
 }
@@ -543,7 +525,7 @@ static void run_free(dw_run *r) {
   free(r->retryq.v);
   free(r->todo);
   free(r->slot_running);
-  free(r->heap);
+  dw_bitq_free(&r->ready);
   free(r->bucket);
   free(r->bucket_fill);
   free(r->bucket_take);
@@ -621,8 +603,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
       if (!r->stacks) goto fail;
       break;
     default:
-      r->heap = malloc(n1 * sizeof *r->heap);
-      if (!r->heap) goto fail;
+      if (dw_bitq_init(&r->ready, r->n) != 0) goto fail;
   }
   for (uint32_t x = 0; x < r->n; x++) {
     r->ns[x].pending = p->nodes[x].npred;
