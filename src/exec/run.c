@@ -81,7 +81,7 @@ struct dw_run {
   atomic_uint next_slot;
   int32_t *slot_running; /* rank each worker runs, -1 */
   node_state *ns;
-  uint32_t *todo; /* resolve()'s work list */
+  uint32_t *work_list; /* resolve()'s work list */
 
   /* policies */
   dw_bitq ready;         /* work_queue: priority positions (pipeline's wq_pos) */
@@ -209,15 +209,15 @@ static void wake(dw_run *r, size_t keep) {
  * sweep, the others are pushed to the policy for worker `slot`. */
 static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, unsigned slot) {
   const dw_pipeline *p = r->p;
-  uint32_t *todo = r->todo; /* n entries: each node is resolved once */
-  size_t ntodo = 0;
+  uint32_t *work_list = r->work_list; /* n entries: each node is resolved once */
+  size_t nwork = 0;
   node_state *s = &r->ns[x];
   s->state = NS_DONE;
   s->status = (uint8_t)st;
   if (reason && !s->reason) s->reason = reason;
-  todo[ntodo++] = x;
-  while (ntodo) {
-    uint32_t y = todo[--ntodo];
+  work_list[nwork++] = x;
+  while (nwork) {
+    uint32_t y = work_list[--nwork];
     r->unresolved--;
     if (r->strategy == DW_STRATEGY_LEVEL) r->level_left[p->nodes[y].level]--;
     bool ok = r->ns[y].status == DW_PROC_SUCCEEDED;
@@ -248,7 +248,7 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
       t->state = NS_DONE;
       t->status = (uint8_t)zst;
       t->reason = why;
-      todo[ntodo++] = z;
+      work_list[nwork++] = z;
     }
   }
   if (r->unresolved == 0) {
@@ -523,7 +523,7 @@ static void run_free(dw_run *r) {
     for (unsigned i = 0; i < r->k; i++) free(r->stacks[i].v);
   free(r->stacks);
   free(r->retryq.v);
-  free(r->todo);
+  free(r->work_list);
   free(r->slot_running);
   dw_bitq_free(&r->ready);
   free(r->bucket);
@@ -582,9 +582,9 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->input = dw_payload_copy(input ? input : "", input ? len : 0);
   r->ns = dw_stash_take_states((dw_pipeline *)p); /* the stash is not the value */
   if (!r->ns) r->ns = calloc(n1, sizeof *r->ns);
-  r->todo = malloc(n1 * sizeof *r->todo);
+  r->work_list = malloc(n1 * sizeof *r->work_list);
   r->slot_running = malloc(r->k * sizeof *r->slot_running);
-  if (!r->input || !r->ns || !r->todo || !r->slot_running) goto fail;
+  if (!r->input || !r->ns || !r->work_list || !r->slot_running) goto fail;
   for (unsigned i = 0; i < r->k; i++) r->slot_running[i] = -1;
   switch (r->strategy) {
     case DW_STRATEGY_LEVEL: {
