@@ -78,8 +78,12 @@ struct dw_run {
   uint32_t unresolved;
   bool finished, user_cancelled;
   uint32_t fail_rank; /* lowest failed rank (fail_fast); n if none */
+  /* Processors ranked at or above this may not start (fail_fast horizon + 1,
+   * 0 once cancelled): read without the lock by workers about to start a
+   * batched processor. */
+  atomic_uint start_limit;
   atomic_uint next_slot;
-  int32_t *slot_running; /* rank each worker runs, -1 */
+  _Atomic int32_t *slot_running; /* rank each worker runs, -1 */
   node_state *ns;
   uint32_t *work_list; /* resolve()'s work list */
 
@@ -263,8 +267,11 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
 static void fail_fast_at(dw_run *r, uint32_t x, unsigned slot) {
   if (x >= r->fail_rank) return;
   r->fail_rank = x;
-  for (unsigned i = 0; i < r->k; i++)
-    if (r->slot_running[i] > (int32_t)x) atomic_store(&r->ns[r->slot_running[i]].cancel, 1);
+  atomic_store(&r->start_limit, x + 1); /* before reading slot_running: see work() */
+  for (unsigned i = 0; i < r->k; i++) {
+    int32_t y = atomic_load(&r->slot_running[i]);
+    if (y > (int32_t)x) atomic_store(&r->ns[y].cancel, 1);
+  }
   for (uint32_t y = x + 1; y < r->n; y++)
     if (r->ns[y].state == NS_RETRY_WAIT)
       resolve(r, y, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", slot);
@@ -428,50 +435,101 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out
   return 0;
 }
 
-/* A worker's life in one run. Workers leave only once the run is finished;
- * one that armed a timer then drops the run's timers, so that no timer it
- * armed after dw_run_wait's own sweep can outlive the run. */
+enum { DW_BATCH = 8 }; /* most processors a worker takes per lock */
+
+/* May x start now? (under the lock) */
+static bool gated(const dw_run *r, uint32_t x) {
+  return r->user_cancelled || (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank);
+}
+
+static const char *gate_reason(const dw_run *r) {
+  return r->user_cancelled ? "the run was cancelled" : "fail_fast: an earlier processor failed";
+}
+
+/* A worker's life in one run. Under the lock it records what it finished and
+ * takes its next processors: one, or up to DW_BATCH when many are ready (a
+ * fair share, so that the others keep busy) — one lock round trip for
+ * several no-op-sized processors. Workers leave only once the run is
+ * finished; one that armed a timer then drops the run's timers, so that no
+ * timer it armed after dw_run_wait's own sweep can outlive the run. */
 static void work(dw_run *r, unsigned slot) {
   bool armed = false;
+  uint32_t batch[DW_BATCH];
+  attempt_out outs[DW_BATCH];
+  uint64_t delays[DW_BATCH];
   pthread_mutex_lock(&r->mu);
   while (!r->finished) {
-    int64_t got = policy_pop(r, slot);
-    if (got < 0) {
+    unsigned nb = 0, want = 1;
+    while (nb < want) {
+      int64_t got = policy_pop(r, slot);
+      if (got < 0) break;
+      uint32_t x = (uint32_t)got;
+      if (gated(r, x)) {
+        resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), slot);
+        continue;
+      }
+      node_state *s = &r->ns[x];
+      s->state = NS_RUNNING;
+      s->attempts++;
+      atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
+      batch[nb++] = x;
+      if (nb == 1) {
+        size_t share = policy_avail(r) / r->k;
+        want = share + 1 < DW_BATCH ? (unsigned)share + 1 : DW_BATCH;
+      }
+    }
+    if (nb == 0) {
+      if (r->finished) break;
       r->nwaiting++;
       pthread_cond_wait(&r->cv, &r->mu);
       r->nwaiting--;
       continue;
     }
-    uint32_t x = (uint32_t)got;
-    node_state *s = &r->ns[x];
-    if (r->user_cancelled || (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank)) {
-      resolve(
-          r, x, DW_PROC_CANCELLED,
-          r->user_cancelled ? "the run was cancelled" : "fail_fast: an earlier processor failed",
-          slot);
-      wake(r, 1);
-      continue;
-    }
-    s->state = NS_RUNNING;
-    s->attempts++;
-    atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
-    r->slot_running[slot] = (int32_t)x;
+    wake(r, 0); /* what this worker left behind is for the others */
     pthread_mutex_unlock(&r->mu);
-    attempt_out o;
-    run_attempt(r, x, slot, &o, &armed);
+    for (unsigned i = 0; i < nb; i++) {
+      /* Dekker with fail_fast_at: publish what runs, then read the limit;
+       * it publishes the limit, then reads what runs — one of the two sees
+       * the other, so a processor past the horizon is not started or is
+       * told to stop. */
+      atomic_store(&r->slot_running[slot], (int32_t)batch[i]);
+      if (batch[i] >= atomic_load(&r->start_limit)) {
+        outs[i].failed = -1; /* not started */
+        continue;
+      }
+      run_attempt(r, batch[i], slot, &outs[i], &armed);
+    }
+    atomic_store(&r->slot_running[slot], -1);
     pthread_mutex_lock(&r->mu);
-    r->slot_running[slot] = -1;
-    uint64_t delay = finish_attempt(r, x, slot, &o);
+    unsigned nretry = 0;
+    for (unsigned i = 0; i < nb; i++) {
+      uint32_t x = batch[i];
+      if (outs[i].failed == -1) {
+        r->ns[x].attempts--;
+        resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), slot);
+        continue;
+      }
+      uint64_t delay = finish_attempt(r, x, slot, &outs[i]);
+      if (delay) {
+        batch[nretry] = x;
+        delays[nretry++] = delay;
+      }
+    }
     wake(r, 1);
-    if (delay) {
-      /* lock order is timer then run: drop ours to arm the timer */
+    if (nretry) {
+      /* lock order is timer then run: drop ours to arm the timers */
       pthread_mutex_unlock(&r->mu);
-      int trc = dw_timer_add(&r->engine->pool, dw_now_ns() + delay, retry_cb, r, x, 0);
+      int trc[DW_BATCH];
+      for (unsigned i = 0; i < nretry; i++)
+        trc[i] = dw_timer_add(&r->engine->pool, dw_now_ns() + delays[i], retry_cb, r, batch[i], 0);
       armed = true;
       pthread_mutex_lock(&r->mu);
-      if (trc != 0 && s->state == NS_RETRY_WAIT) {
-        s->state = NS_READY;
-        if (policy_push(r, x, slot) != 0) resolve(r, x, DW_PROC_FAILED, NULL, slot);
+      for (unsigned i = 0; i < nretry; i++) {
+        node_state *s = &r->ns[batch[i]];
+        if (trc[i] != 0 && s->state == NS_RETRY_WAIT) {
+          s->state = NS_READY;
+          if (policy_push(r, batch[i], slot) != 0) resolve(r, batch[i], DW_PROC_FAILED, NULL, slot);
+        }
       }
     }
   }
@@ -575,6 +633,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->rate = dw_tick_rate_get();
   r->unresolved = r->n;
   r->fail_rank = r->n;
+  atomic_init(&r->start_limit, UINT32_MAX);
   pthread_mutex_init(&r->mu, NULL);
   pthread_cond_init(&r->cv, NULL);
   pthread_cond_init(&r->done_cv, NULL);
@@ -585,7 +644,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->work_list = malloc(n1 * sizeof *r->work_list);
   r->slot_running = malloc(r->k * sizeof *r->slot_running);
   if (!r->input || !r->ns || !r->work_list || !r->slot_running) goto fail;
-  for (unsigned i = 0; i < r->k; i++) r->slot_running[i] = -1;
+  for (unsigned i = 0; i < r->k; i++) atomic_init(&r->slot_running[i], -1);
   switch (r->strategy) {
     case DW_STRATEGY_LEVEL: {
       size_t nl = p->nlevels ? p->nlevels : 1;
@@ -654,8 +713,11 @@ dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size
 void dw_run_cancel(dw_run *r) {
   pthread_mutex_lock(&r->mu);
   r->user_cancelled = true;
-  for (unsigned i = 0; i < r->k; i++)
-    if (r->slot_running[i] >= 0) atomic_store(&r->ns[r->slot_running[i]].cancel, 1);
+  atomic_store(&r->start_limit, 0);
+  for (unsigned i = 0; i < r->k; i++) {
+    int32_t y = atomic_load(&r->slot_running[i]);
+    if (y >= 0) atomic_store(&r->ns[y].cancel, 1);
+  }
   for (uint32_t y = 0; y < r->n; y++)
     if (r->ns[y].state == NS_RETRY_WAIT)
       resolve(r, y, DW_PROC_CANCELLED, "the run was cancelled", 0);
