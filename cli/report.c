@@ -7,22 +7,52 @@
 
 #include "cli.h"
 
-/* Print at most max bytes of a payload on one line, escaping control bytes. */
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+static size_t utf8_len(const uint8_t *p, size_t n) {
+  if (p[0] < 0x80) return 1;
+  size_t len = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+  if (!len || len > n) return 0;
+  for (size_t i = 1; i < len; i++)
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  uint32_t cp = p[0] & (0x7F >> len);
+  for (size_t i = 1; i < len; i++) cp = cp << 6 | (p[i] & 0x3F);
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return len;
+}
+
+/* Print at most max bytes of a payload on one line: control bytes and bytes
+ * that are not UTF-8 are escaped, so the terminal shows what is there. */
 static void print_short(const uint8_t *p, size_t n, size_t max) {
-  size_t shown = n < max ? n : max;
-  /* do not cut a UTF-8 sequence in half */
-  while (shown < n && shown > 0 && (p[shown] & 0xC0) == 0x80) shown--;
-  for (size_t i = 0; i < shown; i++) {
+  size_t i = 0;
+  while (i < n && i < max) {
+    size_t l = utf8_len(p + i, n - i);
+    if (l > 1) {
+      fwrite(p + i, 1, l, stdout);
+      i += l;
+      continue;
+    }
     if (p[i] == '\n')
       fputs("\\n", stdout);
     else if (p[i] == '\t')
       fputs("\\t", stdout);
-    else if (p[i] < 0x20 || p[i] == 0x7f)
+    else if (l == 0 || p[i] < 0x20 || p[i] == 0x7f)
       printf("\\x%02x", p[i]);
     else
       putchar(p[i]);
+    i++;
   }
-  if (shown < n) printf("... (%zu bytes)", n);
+  if (i < n) printf("... (%zu bytes)", n);
+}
+
+static int is_utf8(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    size_t l = utf8_len(p + i, n - i);
+    if (!l) return 0;
+    i += l;
+  }
+  return 1;
 }
 
 static void print_duration(uint64_t us) {
@@ -92,8 +122,13 @@ static void print_text(const dw_cli *c, const dw_pipeline *p, const dw_result *r
   }
   size_t len;
   const uint8_t *out = dw_result_output(r, &len);
-  printf("\noutput\n");
-  fwrite(out, 1, len, stdout);
+  if (is_utf8(out, len)) {
+    printf("\noutput\n");
+    fwrite(out, 1, len, stdout);
+  } else {
+    printf("\noutput (not valid UTF-8: shown escaped; --format raw writes the bytes)\n");
+    print_short(out, len, len);
+  }
   printf("\n");
 }
 

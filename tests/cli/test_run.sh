@@ -46,6 +46,8 @@ expect_eq "json: later processors cancelled" "cancelled cancelled" \
   "$(jq -r '[.processors[1:][].status] | join(" ")' <<<"$OUT")"
 expect_eq "json: invalid UTF-8 output as base64" "YWL/Y2Q=" "$(jq -r .output_base64 <<<"$OUT")"
 expect_contains "failure named on stderr" "processor 'upper' failed" "$ERR"
+run_dw run "$EX/chain.yaml" --input-file "$TMP/bad.txt"
+expect_contains "text report escapes bytes that are not UTF-8" 'ab\xffcd' "$OUT"
 
 run_dw run "$EX/branches.yaml" --input "Mixed Case" --format raw
 expect_eq "input_from picks the named dependency" "whisper: mixed case" "$OUT"
