@@ -2,12 +2,53 @@
  * messages of SPEC section 8 plus dagwood's report messages). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
 
 #include "dagwood/dagwood.h"
 #include "processor.pb-c.h"
 
 static ProtobufCBinaryData bin(const uint8_t *p, size_t n) {
   return (ProtobufCBinaryData){n, (uint8_t *)p};
+}
+
+/* proto3 `string` fields must hold UTF-8 (strict decoders reject anything
+ * else), but metadata and input_text are whatever the processors and the
+ * caller gave. Text that is not UTF-8 is sent with each bad byte replaced by
+ * U+FFFD; the exact bytes of payloads travel in `bytes` fields. The copies
+ * are chained on *owned and freed after packing. */
+typedef struct owned_str {
+  struct owned_str *next;
+  char s[];
+} owned_str;
+
+static const char *proto_text(const char *s, owned_str **owned) {
+  const uint8_t *p = (const uint8_t *)s;
+  size_t n = strlen(s), bad = 0;
+  for (size_t i = 0; i < n;) {
+    size_t l = p[i] < 0x80 ? 1 : u8_mblen(p + i, n - i);
+    if ((int)l <= 0) l = 1, bad++;
+    i += l;
+  }
+  if (!bad) return s;
+  owned_str *o = malloc(sizeof *o + n + 2 * bad + 1);
+  if (!o) return "";
+  size_t j = 0;
+  for (size_t i = 0; i < n;) {
+    int l = p[i] < 0x80 ? 1 : u8_mblen(p + i, n - i);
+    if (l <= 0) {
+      memcpy(o->s + j, "\xEF\xBF\xBD", 3);
+      j += 3;
+      i++;
+    } else {
+      memcpy(o->s + j, p + i, (size_t)l);
+      j += (size_t)l;
+      i += (size_t)l;
+    }
+  }
+  o->s[j] = 0;
+  o->next = *owned;
+  *owned = o;
+  return o->s;
 }
 
 int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len) {
@@ -22,6 +63,7 @@ int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len) {
   Processor__V1__PipelineMetadata__MetadataEntry *ents = calloc(n + 1, sizeof *ents);
   Processor__V1__PipelineMetadata__MetadataEntry **ep = calloc(n + 1, sizeof *ep);
   Processor__V1__ProcessorMetadata *pms = calloc(n + 1, sizeof *pms);
+  owned_str *owned = NULL;
   size_t nkv = dw_result_context_count(r);
   for (size_t i = 0; i < n; i++) nkv += dw_result_processor(r, i)->metadata_count;
   Processor__V1__ProcessorMetadata__MetadataEntry *kvs = calloc(nkv ? nkv : 1, sizeof *kvs);
@@ -30,7 +72,7 @@ int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len) {
 
   size_t out_len;
   const uint8_t *out = dw_result_output(r, &out_len);
-  rep.config = (char *)(dw_result_config(r) ? dw_result_config(r) : "");
+  rep.config = (char *)proto_text(dw_result_config(r) ? dw_result_config(r) : "", &owned);
   rep.strategy = (char *)dw_strategy_name(dw_result_strategy(r));
   rep.status = (char *)dw_run_status_name(dw_result_status(r));
   rep.output = bin(out, out_len);
@@ -45,7 +87,7 @@ int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len) {
     for (size_t k = 0; k < dw_result_context_count(r); k++, kvi++) {
       processor__v1__processor_metadata__metadata_entry__init(&kvs[kvi]);
       kvs[kvi].key = (char *)ctx[k].key;
-      kvs[kvi].value = (char *)ctx[k].value;
+      kvs[kvi].value = (char *)proto_text(ctx[k].value, &owned);
       kp[kvi] = &kvs[kvi];
       pms[ne].n_metadata++;
     }
@@ -69,7 +111,7 @@ int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len) {
     if (p->error_code) {
       processor__v1__error_detail__init(&errs[i]);
       errs[i].code = p->error_code;
-      errs[i].message = (char *)(p->error_message ? p->error_message : "");
+      errs[i].message = (char *)proto_text(p->error_message ? p->error_message : "", &owned);
       pr->error = &errs[i];
     }
     pp[i] = pr;
@@ -78,8 +120,8 @@ int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len) {
       pms[ne].metadata = &kp[kvi];
       for (size_t k = 0; k < p->metadata_count; k++, kvi++) {
         processor__v1__processor_metadata__metadata_entry__init(&kvs[kvi]);
-        kvs[kvi].key = (char *)p->metadata[k].key;
-        kvs[kvi].value = (char *)p->metadata[k].value;
+        kvs[kvi].key = (char *)proto_text(p->metadata[k].key, &owned);
+        kvs[kvi].value = (char *)proto_text(p->metadata[k].value, &owned);
         kp[kvi] = &kvs[kvi];
         pms[ne].n_metadata++;
       }
@@ -101,6 +143,11 @@ int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len) {
   processor__v1__run_report__pack(&rep, *buf);
   rc = 0;
 out:
+  while (owned) {
+    owned_str *next = owned->next;
+    free(owned);
+    owned = next;
+  }
   free(procs);
   free(pp);
   free(errs);

@@ -79,6 +79,8 @@ static void test_protobuf_round_trip(void **state) {
   assert_int_equal(rep->processors[0]->error->code, 400);
   assert_string_equal(rep->processors[1]->status, "skipped");
   assert_false(rep->processors[1]->has_output);
+  /* proto3 strings must be UTF-8: the bad byte of input_text is U+FFFD */
+  assert_string_equal(md_get(rep->metadata, "initial_context", "input_text"), "a\xEF\xBF\xBD");
   processor__v1__run_report__free_unpacked(rep, NULL);
   free(buf);
   dw_result_free(r);
