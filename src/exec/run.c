@@ -226,9 +226,11 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
     if (r->strategy == DW_STRATEGY_LEVEL) r->level_left[p->nodes[y].level]--;
     bool ok = r->ns[y].status == DW_PROC_SUCCEEDED;
     const dw_plan_node *pn = &p->nodes[y];
-    /* push dependents in reverse so that the lowest rank is popped first */
-    for (uint32_t k = pn->nsucc; k-- > 0;) {
-      uint32_t z = p->succ[pn->succ_off + k];
+    /* a stack (reactive) gets the dependents in reverse, a queue in order:
+     * either way the lowest rank is taken first */
+    bool lifo = r->strategy == DW_STRATEGY_REACTIVE;
+    for (uint32_t i = 0; i < pn->nsucc; i++) {
+      uint32_t z = p->succ[pn->succ_off + (lifo ? pn->nsucc - 1 - i : i)];
       node_state *t = &r->ns[z];
       if (ok) t->ok_deps++;
       if (--t->pending) continue;
@@ -298,8 +300,8 @@ static int32_t choose_input(const dw_run *r, uint32_t x) {
 static void deadline_cb(void *owner, uint32_t x, uint32_t attempt) {
   dw_run *r = owner;
   pthread_mutex_lock(&r->mu);
-  node_state *s = &r->ns[x];
-  if (s->state == NS_RUNNING && s->attempts == attempt) {
+  node_state *s = r->finished ? NULL : &r->ns[x]; /* finished: states may be the result's */
+  if (s && s->state == NS_RUNNING && s->attempts == attempt) {
     s->timed_out = true;
     atomic_store(&s->cancel, 1);
   }
@@ -310,8 +312,8 @@ static void retry_cb(void *owner, uint32_t x, uint32_t unused) {
   (void)unused;
   dw_run *r = owner;
   pthread_mutex_lock(&r->mu);
-  node_state *s = &r->ns[x];
-  if (s->state == NS_RETRY_WAIT) {
+  node_state *s = r->finished ? NULL : &r->ns[x]; /* finished: states may be the result's */
+  if (s && s->state == NS_RETRY_WAIT) {
     s->state = NS_READY;
     if (policy_push(r, x, 0) != 0)
       resolve(r, x, DW_PROC_FAILED, "out of memory queueing a retry", 0);
@@ -447,9 +449,11 @@ static const char *gate_reason(const dw_run *r) {
 }
 
 /* A worker's life in one run. Under the lock it records what it finished and
- * takes its next processors: one, or up to DW_BATCH when many are ready (a
- * fair share, so that the others keep busy) — one lock round trip for
- * several no-op-sized processors. Workers leave only once the run is
+ * takes its next processors: one, or — with several workers and a queue
+ * policy — up to DW_BATCH when many are ready (a fair share, so that the
+ * others keep busy): one lock round trip for several no-op-sized
+ * processors. reactive never batches: its point is that a completion hands
+ * the next processor over at once. Workers leave only once the run is
  * finished; one that armed a timer then drops the run's timers, so that no
  * timer it armed after dw_run_wait's own sweep can outlive the run. */
 static void work(dw_run *r, unsigned slot) {
@@ -473,7 +477,7 @@ static void work(dw_run *r, unsigned slot) {
       s->attempts++;
       atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
       batch[nb++] = x;
-      if (nb == 1) {
+      if (nb == 1 && r->k > 1 && r->strategy != DW_STRATEGY_REACTIVE) {
         size_t share = policy_avail(r) / r->k;
         want = share + 1 < DW_BATCH ? (unsigned)share + 1 : DW_BATCH;
       }
@@ -524,7 +528,9 @@ static void work(dw_run *r, unsigned slot) {
         trc[i] = dw_timer_add(&r->engine->pool, dw_now_ns() + delays[i], retry_cb, r, batch[i], 0);
       armed = true;
       pthread_mutex_lock(&r->mu);
-      for (unsigned i = 0; i < nretry; i++) {
+      /* the run may have ended meanwhile (fail_fast or a cancel resolved the
+       * waiting retries) and its states moved to the result */
+      for (unsigned i = 0; i < nretry && !r->finished; i++) {
         node_state *s = &r->ns[batch[i]];
         if (trc[i] != 0 && s->state == NS_RETRY_WAIT) {
           s->state = NS_READY;
@@ -668,14 +674,18 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
     r->ns[x].pending = p->nodes[x].npred;
     r->ns[x].producer = -1;
   }
-  /* entry points, spread over the workers' stacks for reactive */
+  /* entry points, lowest rank first out: reversed onto reactive's stacks
+   * (spread over the workers), in order into the queues */
   unsigned slot = 0;
-  for (uint32_t x = r->n; x-- > 0;)
+  bool lifo = r->strategy == DW_STRATEGY_REACTIVE;
+  for (uint32_t i = 0; i < r->n; i++) {
+    uint32_t x = lifo ? r->n - 1 - i : i;
     if (p->nodes[x].npred == 0) {
       r->ns[x].state = NS_READY;
       if (policy_push(r, x, slot) != 0) goto fail;
-      if (r->strategy == DW_STRATEGY_REACTIVE) slot = (slot + 1) % r->k;
+      if (lifo) slot = (slot + 1) % r->k;
     }
+  }
   if (r->n == 0) r->finished = true;
   r->t0 = dw_now_ns();
   r->t0_ticks = dw_ticks(r->rate);

@@ -1,0 +1,162 @@
+/* How each executor schedules, beyond the results they share: level's
+ * barrier, work_queue's priority (longest remaining path, then rank),
+ * reactive's depth-first hand-off, and hybrid's reported choice. Processors
+ * registered through the public API record the order in which they start
+ * and finish. DW_TSAN_LABEL */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "dagwood/dagwood.h"
+
+enum { MAXN = 16 };
+static atomic_int clock_seq;
+static int started[MAXN], ended[MAXN]; /* sequence numbers, by id letter */
+static char order[MAXN + 1];
+static atomic_int norder;
+
+static int idx(const dw_call *c) { return dw_call_processor_id(c)[0] - 'a'; }
+
+/* Records its start and end; option "ms" makes it take that long. */
+static int record(dw_call *c, void *user) {
+  (void)user;
+  int i = idx(c);
+  started[i] = atomic_fetch_add(&clock_seq, 1);
+  order[atomic_fetch_add(&norder, 1)] = (char)('a' + i);
+  const char *ms = dw_call_option(c, "ms");
+  if (ms) {
+    struct timespec ts = {0, atol(ms) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  ended[i] = atomic_fetch_add(&clock_seq, 1);
+  return dw_call_set_output(c, "x", 1);
+}
+
+static dw_engine *engine(void) {
+  dw_engine *e = dw_engine_new(NULL);
+  assert_non_null(e);
+  dw_processor_def d = {"record", DW_INTENT_TRANSFORM, record, NULL, "records order", NULL};
+  assert_int_equal(dw_engine_register(e, &d), 0);
+  return e;
+}
+
+static void run(dw_engine *e, const char *yaml, dw_strategy s, unsigned maxc) {
+  memset(started, 0, sizeof started);
+  memset(ended, 0, sizeof ended);
+  memset(order, 0, sizeof order);
+  atomic_store(&clock_seq, 1);
+  atomic_store(&norder, 0);
+  dw_pipeline *p = dw_pipeline_load_string(e, "x.yaml", yaml, strlen(yaml), NULL, NULL);
+  assert_non_null(p);
+  dw_run_options o;
+  dw_run_options_init(&o);
+  o.strategy = (int)s;
+  o.max_concurrency = maxc;
+  dw_result *r = dw_pipeline_run(e, p, "in", 2, &o);
+  assert_non_null(r);
+  assert_int_equal(dw_result_status(r), DW_RUN_SUCCEEDED);
+  dw_result_free(r);
+  dw_pipeline_free(p);
+}
+
+#define P(id, deps) "  - {id: " id ", type: local, processor: record, depends_on: [" deps "]}\n"
+#define PMS(id, deps, ms)                                               \
+  "  - {id: " id ", type: local, processor: record, depends_on: [" deps \
+  "], options: {ms: "                                                   \
+  "\"" ms "\"}}\n"
+
+/* level: c (level 1) waits for the slow a (level 0) although its own
+ * dependency b finished long before; the other executors start it early. */
+static void test_level_barrier(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  const char *y = "processors:\n" PMS("a", "", "200") P("b", "") P("c", "b");
+  run(e, y, DW_STRATEGY_LEVEL, 2);
+  assert_true(started[2] > ended[0]); /* c after a: the barrier */
+  run(e, y, DW_STRATEGY_REACTIVE, 2);
+  assert_true(started[2] < ended[0]); /* c beside a */
+  run(e, y, DW_STRATEGY_WORK_QUEUE, 2);
+  assert_true(started[2] < ended[0]);
+  dw_engine_free(e);
+}
+
+/* a -> {b, c}, b -> d. One worker, so the order is the policy's:
+ * work_queue: longest remaining path first, then rank: a b c d
+ * reactive: depth-first hand-off, the lowest rank first: a b d c
+ * level: level by level: a b c d */
+static void test_one_worker_orders(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  const char *y = "processors:\n" P("a", "") P("b", "a") P("c", "a") P("d", "b");
+  run(e, y, DW_STRATEGY_WORK_QUEUE, 1);
+  assert_string_equal(order, "abcd");
+  run(e, y, DW_STRATEGY_REACTIVE, 1);
+  assert_string_equal(order, "abdc");
+  run(e, y, DW_STRATEGY_LEVEL, 1);
+  assert_string_equal(order, "abcd");
+  dw_engine_free(e);
+}
+
+/* work_queue runs the head of the longest path first, even when it is
+ * listed (and ranked) last among the entry points. */
+static void test_work_queue_critical_path_first(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  const char *y = "processors:\n" P("a", "") P("b", "") P("c", "") P("d", "c") P("e", "d");
+  run(e, y, DW_STRATEGY_WORK_QUEUE, 1);
+  assert_int_equal(order[0], 'c');
+  run(e, y, DW_STRATEGY_LEVEL, 1); /* level goes by level: a b c, then d, e */
+  assert_string_equal(order, "abcde");
+  dw_engine_free(e);
+}
+
+/* hybrid says what it ran and why; the choice follows the shape and the
+ * number of workers, and inspect (dw_pipeline_hybrid_choice) agrees. */
+static void test_hybrid_choice(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  const char *chain = "processors:\n" P("a", "") P("b", "a") P("c", "b");
+  const char *wide = "processors:\n" P("a", "") P("b", "a") P("c", "a") P("d", "a") P("e", "b");
+  struct {
+    const char *yaml;
+    unsigned maxc;
+    dw_strategy want;
+  } cases[] = {{chain, 1, DW_STRATEGY_REACTIVE},
+               {wide, 8, DW_STRATEGY_REACTIVE},
+               {wide, 1, DW_STRATEGY_WORK_QUEUE}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    dw_pipeline *p =
+        dw_pipeline_load_string(e, "h.yaml", cases[i].yaml, strlen(cases[i].yaml), NULL, NULL);
+    assert_non_null(p);
+    const char *why = NULL;
+    assert_int_equal(dw_pipeline_hybrid_choice(p, cases[i].maxc, &why), cases[i].want);
+    assert_non_null(why);
+    dw_run_options o;
+    dw_run_options_init(&o);
+    o.strategy = DW_STRATEGY_HYBRID;
+    o.max_concurrency = cases[i].maxc;
+    dw_result *r = dw_pipeline_run(e, p, "x", 1, &o);
+    assert_int_equal(dw_result_strategy(r), cases[i].want);
+    assert_string_equal(dw_result_strategy_reason(r), why);
+    dw_result_free(r);
+    dw_pipeline_free(p);
+  }
+  dw_engine_free(e);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_level_barrier),
+      cmocka_unit_test(test_one_worker_orders),
+      cmocka_unit_test(test_work_queue_critical_path_first),
+      cmocka_unit_test(test_hybrid_choice),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
