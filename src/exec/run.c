@@ -45,6 +45,7 @@ enum {
 };
 
 enum { RETRY_CAP_MS = 30000, DEFAULT_RETRY_BASE_MS = 100 };
+enum { DW_BATCH = 8 }; /* most processors a worker takes per lock */
 
 /* A worker's ready list: the owner pops the newest (v[n-1]), thieves take
  * the oldest (v[head]); both O(1). */
@@ -78,12 +79,15 @@ struct dw_run {
   uint32_t unresolved;
   bool finished, user_cancelled;
   uint32_t fail_rank; /* lowest failed rank (fail_fast); n if none */
-  /* Processors ranked at or above this may not start (fail_fast horizon + 1,
-   * 0 once cancelled): read without the lock by workers about to start a
-   * batched processor. */
-  atomic_uint start_limit;
   atomic_uint next_slot;
-  _Atomic int32_t *slot_running; /* rank each worker runs, -1 */
+  /* What each worker took out of the lock: inflight[slot * DW_BATCH + i],
+   * ninflight[slot] of them. Written and read only under the lock (a worker
+   * publishes its batch before it drops the lock, and withdraws it once it
+   * holds the lock again), so fail_fast_at and dw_run_cancel see every
+   * processor that may run outside it and raise their cancel flags; a
+   * worker reads a processor's flag before it starts it. */
+  uint32_t *inflight;
+  unsigned *ninflight;
   node_state *ns;
   uint32_t *work_list; /* resolve()'s work list */
 
@@ -269,10 +273,10 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
 static void fail_fast_at(dw_run *r, uint32_t x, unsigned slot) {
   if (x >= r->fail_rank) return;
   r->fail_rank = x;
-  atomic_store(&r->start_limit, x + 1); /* before reading slot_running: see work() */
-  for (unsigned i = 0; i < r->k; i++) {
-    int32_t y = atomic_load(&r->slot_running[i]);
-    if (y > (int32_t)x) atomic_store(&r->ns[y].cancel, 1);
+  for (unsigned i = 0; i < r->k * DW_BATCH; i++) {
+    if (i % DW_BATCH >= r->ninflight[i / DW_BATCH]) continue;
+    uint32_t y = r->inflight[i];
+    if (y > x) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
   }
   for (uint32_t y = x + 1; y < r->n; y++)
     if (r->ns[y].state == NS_RETRY_WAIT)
@@ -437,8 +441,6 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out
   return 0;
 }
 
-enum { DW_BATCH = 8 }; /* most processors a worker takes per lock */
-
 /* May x start now? (under the lock) */
 static bool gated(const dw_run *r, uint32_t x) {
   return r->user_cancelled || (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank);
@@ -490,21 +492,23 @@ static void work(dw_run *r, unsigned slot) {
       continue;
     }
     wake(r, 0); /* what this worker left behind is for the others */
+    /* Publish the batch under the lock: a fail_fast horizon or a cancel
+     * that comes while it runs raises the cancel flags of what it holds
+     * (under the lock too), so a processor past the horizon is either not
+     * started — its flag is read first — or told to stop. Before it was
+     * published, gated() above saw the horizon. */
+    memcpy(&r->inflight[slot * DW_BATCH], batch, nb * sizeof batch[0]);
+    r->ninflight[slot] = nb;
     pthread_mutex_unlock(&r->mu);
     for (unsigned i = 0; i < nb; i++) {
-      /* Dekker with fail_fast_at: publish what runs, then read the limit;
-       * it publishes the limit, then reads what runs — one of the two sees
-       * the other, so a processor past the horizon is not started or is
-       * told to stop. */
-      atomic_store(&r->slot_running[slot], (int32_t)batch[i]);
-      if (batch[i] >= atomic_load(&r->start_limit)) {
+      if (atomic_load_explicit(&r->ns[batch[i]].cancel, memory_order_acquire)) {
         outs[i].failed = -1; /* not started */
         continue;
       }
       run_attempt(r, batch[i], slot, &outs[i], &armed);
     }
-    atomic_store(&r->slot_running[slot], -1);
     pthread_mutex_lock(&r->mu);
+    r->ninflight[slot] = 0;
     unsigned nretry = 0;
     for (unsigned i = 0; i < nb; i++) {
       uint32_t x = batch[i];
@@ -588,7 +592,8 @@ static void run_free(dw_run *r) {
   free(r->stacks);
   free(r->retryq.v);
   free(r->work_list);
-  free(r->slot_running);
+  free(r->inflight);
+  free(r->ninflight);
   dw_bitq_free(&r->ready);
   free(r->bucket);
   free(r->bucket_fill);
@@ -639,7 +644,6 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->rate = dw_tick_rate_get();
   r->unresolved = r->n;
   r->fail_rank = r->n;
-  atomic_init(&r->start_limit, UINT32_MAX);
   pthread_mutex_init(&r->mu, NULL);
   pthread_cond_init(&r->cv, NULL);
   pthread_cond_init(&r->done_cv, NULL);
@@ -648,9 +652,9 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->ns = dw_stash_take_states((dw_pipeline *)p); /* the stash is not the value */
   if (!r->ns) r->ns = calloc(n1, sizeof *r->ns);
   r->work_list = malloc(n1 * sizeof *r->work_list);
-  r->slot_running = malloc(r->k * sizeof *r->slot_running);
-  if (!r->input || !r->ns || !r->work_list || !r->slot_running) goto fail;
-  for (unsigned i = 0; i < r->k; i++) atomic_init(&r->slot_running[i], -1);
+  r->inflight = malloc((size_t)r->k * DW_BATCH * sizeof *r->inflight);
+  r->ninflight = calloc(r->k, sizeof *r->ninflight);
+  if (!r->input || !r->ns || !r->work_list || !r->inflight || !r->ninflight) goto fail;
   switch (r->strategy) {
     case DW_STRATEGY_LEVEL: {
       size_t nl = p->nlevels ? p->nlevels : 1;
@@ -723,11 +727,9 @@ dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size
 void dw_run_cancel(dw_run *r) {
   pthread_mutex_lock(&r->mu);
   r->user_cancelled = true;
-  atomic_store(&r->start_limit, 0);
-  for (unsigned i = 0; i < r->k; i++) {
-    int32_t y = atomic_load(&r->slot_running[i]);
-    if (y >= 0) atomic_store(&r->ns[y].cancel, 1);
-  }
+  for (unsigned i = 0; i < r->k * DW_BATCH; i++)
+    if (i % DW_BATCH < r->ninflight[i / DW_BATCH])
+      atomic_store_explicit(&r->ns[r->inflight[i]].cancel, 1, memory_order_release);
   for (uint32_t y = 0; y < r->n; y++)
     if (r->ns[y].state == NS_RETRY_WAIT)
       resolve(r, y, DW_PROC_CANCELLED, "the run was cancelled", 0);
