@@ -340,11 +340,22 @@ static uint64_t backoff_ns(dw_run *r, uint32_t attempt) {
 
 typedef struct attempt_out {
   int failed;
+  bool late; /* past its deadline when it returned */
   dw_call call;
   uint64_t t_start, t_end;
-  int32_t from;   /* the dependency that fed it, -1: the run's input */
-  dw_payload *in; /* its payload; NULL is the empty payload */
+  int32_t from;    /* the dependency that fed it, -1: the run's input */
+  dw_payload *in;  /* its payload; NULL is the empty payload */
+  dw_payload *out; /* prepared by prepare_outcome */
+  int32_t producer;
+  bool to_clear; /* a successful call, cleared by work() outside the lock */
 } attempt_out;
+
+/* Free what a finished call still holds (most hold nothing). */
+static void call_release(attempt_out *o) {
+  dw_call *c = &o->call;
+  if (o->to_clear && (c->out || c->md || c->err_msg)) dw_call_clear(c);
+  o->to_clear = false;
+}
 
 static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bool *armed) {
   const dw_plan_node *pn = &r->p->nodes[x];
@@ -368,48 +379,69 @@ static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bo
   (void)slot;
 }
 
-/* Record an attempt's outcome (under the lock). Returns the back-off in ns
- * when a retry must be scheduled (the caller does it outside the lock). */
-static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
+/* What can be done of an attempt's outcome before taking the lock: the
+ * clock, the output payload, what a failed attempt left behind. x is
+ * NS_RUNNING and this worker's: only it writes these fields, and nobody
+ * reads them before x resolves (under the lock). s->timed_out, which a
+ * deadline timer sets under the lock, is left to finish_attempt. */
+static void prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
   dw_call *c = &o->call;
   s->dur_ns += o->t_end - o->t_start; /* ticks until the result */
   s->thread = slot;
-  bool timed_out = s->timed_out || (c->deadline_ns && dw_now_ns() > c->deadline_ns);
-  s->timed_out = false;
-  free(s->err_msg);
-  s->err_msg = NULL;
-  s->err_code = 0;
-  if (!o->failed && !timed_out) {
-    if (pn->intent == DW_INTENT_TRANSFORM) {
-      size_t len;
-      uint8_t *buf = dw_call_take_output(c, &len);
-      /* an empty output needs no buffer: NULL is the empty payload */
-      s->out = len ? dw_payload_adopt(buf, len) : (free(buf), NULL);
-      s->producer = (int32_t)x;
-      if (len && !s->out) c->oom = true;
-    } else {
-      s->out = dw_payload_ref(o->in);
-      s->producer = o->from >= 0 ? r->ns[o->from].producer : -1;
-    }
-    if (c->oom) {
-      dw_payload_unref(s->out);
-      s->out = NULL;
-      o->failed = 1;
-    } else {
-      s->md = c->md;
-      s->md_n = c->md_n;
-      c->md = NULL;
-      c->md_n = 0;
-      dw_call_clear(c);
-      if (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank)
-        resolve(r, x, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", slot);
-      else
-        resolve(r, x, DW_PROC_SUCCEEDED, NULL, slot);
-      return 0;
-    }
+  o->late = c->deadline_ns && dw_now_ns() > c->deadline_ns;
+  if (s->err_msg) {
+    free(s->err_msg);
+    s->err_msg = NULL;
   }
+  s->err_code = 0;
+  o->out = NULL;
+  if (o->failed || o->late) return;
+  if (pn->intent == DW_INTENT_TRANSFORM) {
+    size_t len;
+    uint8_t *buf = dw_call_take_output(c, &len);
+    /* an empty output needs no buffer: NULL is the empty payload */
+    o->out = len ? dw_payload_adopt(buf, len) : (free(buf), NULL);
+    o->producer = (int32_t)x;
+    if (len && !o->out) c->oom = true;
+  } else {
+    o->out = dw_payload_ref(o->in);
+    o->producer = o->from >= 0 ? r->ns[o->from].producer : -1;
+  }
+  if (c->oom) {
+    dw_payload_unref(o->out);
+    o->out = NULL;
+    o->failed = 1;
+  }
+}
+
+/* Record an attempt's outcome (under the lock), prepared by
+ * prepare_outcome. Returns the back-off in ns when a retry must be
+ * scheduled (the caller does it outside the lock). A successful attempt's
+ * call is left for the caller to clear outside the lock. */
+static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
+  const dw_plan_node *pn = &r->p->nodes[x];
+  node_state *s = &r->ns[x];
+  dw_call *c = &o->call;
+  bool timed_out = s->timed_out || o->late;
+  s->timed_out = false;
+  if (!o->failed && !timed_out) {
+    s->out = o->out;
+    s->producer = o->producer;
+    s->md = c->md;
+    s->md_n = c->md_n;
+    c->md = NULL;
+    c->md_n = 0;
+    o->to_clear = true;
+    if (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank)
+      resolve(r, x, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", slot);
+    else
+      resolve(r, x, DW_PROC_SUCCEEDED, NULL, slot);
+    return 0;
+  }
+  dw_payload_unref(o->out); /* timed out after all: the output is dropped */
+  o->out = NULL;
   /* a failed attempt: say why */
   if (timed_out) {
     s->err_code = 504;
@@ -462,6 +494,7 @@ static void work(dw_run *r, unsigned slot) {
   bool armed = false;
   uint32_t batch[DW_BATCH];
   attempt_out outs[DW_BATCH];
+  unsigned nprev = 0; /* outs of the last batch, cleared after the next unlock */
   uint64_t delays[DW_BATCH];
   pthread_mutex_lock(&r->mu);
   while (!r->finished) {
@@ -500,12 +533,16 @@ static void work(dw_run *r, unsigned slot) {
     memcpy(&r->inflight[slot * DW_BATCH], batch, nb * sizeof batch[0]);
     r->ninflight[slot] = nb;
     pthread_mutex_unlock(&r->mu);
+    for (unsigned i = 0; i < nprev; i++) call_release(&outs[i]);
+    nprev = nb;
     for (unsigned i = 0; i < nb; i++) {
+      outs[i].to_clear = false;
       if (atomic_load_explicit(&r->ns[batch[i]].cancel, memory_order_acquire)) {
         outs[i].failed = -1; /* not started */
         continue;
       }
       run_attempt(r, batch[i], slot, &outs[i], &armed);
+      prepare_outcome(r, batch[i], slot, &outs[i]);
     }
     pthread_mutex_lock(&r->mu);
     r->ninflight[slot] = 0;
@@ -544,6 +581,7 @@ static void work(dw_run *r, unsigned slot) {
     }
   }
   pthread_mutex_unlock(&r->mu);
+  for (unsigned i = 0; i < nprev; i++) call_release(&outs[i]);
   if (armed) dw_timer_cancel_owner(&r->engine->pool, r);
 }
 
