@@ -43,6 +43,16 @@ const char *dw_cfg_show(dw_cfg_report *r, const char *s, size_t len);
  * returned. Aliases become shallow copies of the anchored node's value. */
 const dw_val *dw_cfg_read_yaml(dw_arena *arena, dw_cfg_report *r, const char *data, size_t len);
 
+/* The two readers dw_cfg_read_yaml tries, exposed for the differential
+ * tests. The fast one (yaml_fast.c) reads a common subset of block YAML and
+ * returns true with *out set to the very tree libyaml's would give; on
+ * anything else (errors included) it returns false having reported nothing
+ * (its arena use is then garbage until the arena is freed). The libyaml one
+ * reads everything and reports problems as described above. */
+bool dw_cfg_read_yaml_fast(dw_arena *arena, const char *data, size_t len, const dw_val **out);
+const dw_val *dw_cfg_read_yaml_libyaml(dw_arena *arena, dw_cfg_report *r, const char *data,
+                                       size_t len);
+
 /* Scalar classification (plain scalars only; quoted ones are always text). */
 bool dw_cfg_is_bool(const dw_val *v);
 bool dw_cfg_is_null_text(const char *s, size_t len);

@@ -293,6 +293,15 @@ static void syntax_error(reader *R, const yaml_parser_t *p, const char *data, si
 }
 
 const dw_val *dw_cfg_read_yaml(dw_arena *arena, dw_cfg_report *r, const char *data, size_t len) {
+  /* The common subset is read without libyaml; anything else (errors
+   * included) falls through to libyaml, unchanged. */
+  const dw_val *root;
+  if (dw_cfg_read_yaml_fast(arena, data, len, &root)) return root;
+  return dw_cfg_read_yaml_libyaml(arena, r, data, len);
+}
+
+const dw_val *dw_cfg_read_yaml_libyaml(dw_arena *arena, dw_cfg_report *r, const char *data,
+                                       size_t len) {
   reader R;
   memset(&R, 0, sizeof R);
   R.arena = arena;
