@@ -52,7 +52,22 @@ static bool check_input(fp *P) {
   const unsigned char *s = (const unsigned char *)P->s;
   size_t n = P->n;
   bool ascii = true;
+  const uint64_t L = 0x0101010101010101u, H = 0x8080808080808080u;
   for (size_t i = 0; i < n;) {
+    /* eight ASCII bytes at a time: any byte >= 0x80, < 0x20 but '\n', or
+     * 0x7F sends that word to the byte loop below */
+    while (n - i >= 8) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      if (w & H) break;
+      uint64_t lt20 = ~((w | H) - 0x20 * L) & H;
+      uint64_t nl = w ^ (0x0A * L), del = w ^ (0x7F * L);
+      uint64_t is_nl = ~(((nl & ~H) + ~H) | nl) & H;
+      uint64_t is_del = ~(((del & ~H) + ~H) | del) & H;
+      if ((lt20 & ~is_nl) | is_del) break;
+      i += 8;
+    }
+    if (i >= n) break;
     unsigned c = s[i];
     if (c < 0x80) {
       if ((c < 0x20 && c != '\n') || c == 0x7F) return false;
@@ -245,9 +260,18 @@ enum { END_LINE, END_COLON, END_FLOW };
  * spaces are not part of it. Sets *end (one past the text) and leaves the
  * cursor on what stopped it. In a flow, ':' inside a scalar declines (libyaml
  * versions differ there). */
+/* What interrupts a plain scalar's run of ordinary characters. */
+static const bool block_stop[256] = {['\n'] = 1, [':'] = 1, [' '] = 1};
+static const bool flow_stop[256] = {
+    ['\n'] = 1, [':'] = 1, [' '] = 1, [','] = 1, ['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1};
+
 static bool plain(fp *P, bool flow, size_t *end, int *why) {
+  const bool *stop = flow ? flow_stop : block_stop;
   size_t j = P->i, last = j;
   for (;;) {
+    size_t j0 = j;
+    while (j < P->n && !stop[(unsigned char)P->s[j]]) j++;
+    if (j > j0) last = j;
     int c = at(P, j);
     if (c < 0 || c == '\n') {
       *why = END_LINE;
@@ -259,23 +283,18 @@ static bool plain(fp *P, bool flow, size_t *end, int *why) {
         break;
       }
       if (flow) return false;
+      last = ++j;
     } else if (c == ' ') {
-      size_t k = j;
-      while (at(P, k) == ' ') k++;
-      int d = at(P, k);
+      while (at(P, j) == ' ') j++;
+      int d = at(P, j);
       if (d == '#' || d == '\n' || d < 0) {
-        j = k;
         *why = END_LINE;
         break;
       }
-      j = k;
-      continue;
-    } else if (flow && (c == ',' || c == '[' || c == ']' || c == '{' || c == '}')) {
+    } else {
       *why = END_FLOW;
       break;
     }
-    j++;
-    last = j;
   }
   *end = last;
   P->i = j;
