@@ -3,7 +3,9 @@
  * duplicate ids, unknown dependencies, built-in names, options, input_from,
  * fuel bounds. Reports every problem in one pass, each at the 1-based
  * position of the value concerned; the caller sorts them. O(n) in the size of
- * the file: ids go through a hash map, memory comes from spec->arena. */
+ * the file: ids go through a hash map. The YAML tree lives in an arena of its
+ * own, freed before returning: the spec keeps copies of what it needs (ids,
+ * names interned, options deep-copied with shared subtrees kept shared). */
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -37,8 +39,141 @@ typedef struct ld {
   const char **modpaths;
   size_t nmod, modcap;
   const char *builtin_list; /* "a, b, c", made on demand */
+  dw_strmap interned;       /* short text kept once in spec->arena -> index */
+  const char **itext;
+  size_t nitext, itextcap;
+  const void **memo_from; /* tree pointer -> its copy, so shared (aliased) */
+  void **memo_to;         /* values are copied once */
+  size_t memo_cap, memo_n;
   bool oom;
 } ld;
+
+/* ----------------------------------------------------------------- copies */
+
+enum { INTERN_MAX = 64 }; /* longer text is copied, or shared through the memo */
+
+/* `len` bytes of tree text as a string of the spec's own: short text (keys,
+ * processor names, option values) is kept once however often it appears. */
+static const char *keep_text(ld *L, const char *str, size_t len) {
+  if (!str) return NULL;
+  dw_arena *a = &L->s->arena;
+  if (len >= INTERN_MAX || memchr(str, 0, len)) return dw_arena_strndup(a, str, len);
+  uint32_t at;
+  if (dw_strmap_getn(&L->interned, str, len, &at)) return L->itext[at];
+  if (L->nitext == L->itextcap) {
+    size_t nc = L->itextcap ? L->itextcap * 2 : 64;
+    const char **ni = realloc(L->itext, nc * sizeof *ni);
+    if (!ni) return NULL;
+    L->itext = ni;
+    L->itextcap = nc;
+  }
+  char *c = dw_arena_strndup(a, str, len);
+  if (!c || dw_strmap_putn(&L->interned, c, len, (uint32_t)L->nitext, NULL) < 0) return NULL;
+  return L->itext[L->nitext++] = c;
+}
+
+/* The copy already made of tree pointer `from`, or where to record it. */
+static void **memo_slot(ld *L, const void *from) {
+  if ((L->memo_n + 1) * 2 > L->memo_cap) {
+    size_t nc = L->memo_cap ? L->memo_cap * 2 : 256;
+    const void **nf = calloc(nc, sizeof *nf);
+    void **nt = malloc(nc * sizeof *nt);
+    if (!nf || !nt) {
+      free(nf);
+      free(nt);
+      return NULL;
+    }
+    for (size_t i = 0; i < L->memo_cap; i++)
+      if (L->memo_from[i]) {
+        size_t j = (size_t)(((uintptr_t)L->memo_from[i] >> 4) * 0x9E3779B97F4A7C15ull >> 20);
+        while (nf[j & (nc - 1)]) j++;
+        nf[j & (nc - 1)] = L->memo_from[i];
+        nt[j & (nc - 1)] = L->memo_to[i];
+      }
+    free(L->memo_from);
+    free(L->memo_to);
+    L->memo_from = nf;
+    L->memo_to = nt;
+    L->memo_cap = nc;
+  }
+  size_t mask = L->memo_cap - 1;
+  size_t j = (size_t)(((uintptr_t)from >> 4) * 0x9E3779B97F4A7C15ull >> 20) & mask;
+  while (L->memo_from[j] && L->memo_from[j] != from) j = (j + 1) & mask;
+  if (!L->memo_from[j]) {
+    L->memo_from[j] = from;
+    L->memo_to[j] = NULL;
+    L->memo_n++;
+  }
+  return &L->memo_to[j];
+}
+
+/* Long text of the tree copied once, however many aliases repeat it. */
+static const char *copy_long(ld *L, const char *from, size_t len) {
+  void **slot = memo_slot(L, from);
+  if (!slot) return NULL;
+  if (!*slot && (*slot = dw_arena_alloc_raw(&L->s->arena, len + 1))) memcpy(*slot, from, len + 1);
+  return *slot;
+}
+
+/* Deep copy into spec->arena. A collection is copied once: later values with
+ * the same items (aliases) share the first copy's arrays, so an alias bomb
+ * stays as small here as in the tree. dst must not move (arena memory). */
+static bool copy_val(ld *L, dw_val *dst, const dw_val *src) {
+  *dst = *src;
+  if (src->str && !(dst->str = src->len >= INTERN_MAX ? copy_long(L, src->str, src->len)
+                                                      : keep_text(L, src->str, src->len)))
+    return false;
+  if (src->kind != DW_VAL_SEQ && src->kind != DW_VAL_MAP) return true;
+  if (!src->n) { /* nothing to share; the memo cannot hold a NULL key */
+    static const dw_val no_items[1];
+    static const char *const no_keys[1] = {""};
+    static const dw_pos no_pos[1];
+    dst->items = no_items;
+    dst->keys = src->kind == DW_VAL_MAP ? no_keys : NULL;
+    dst->key_pos = src->kind == DW_VAL_MAP ? no_pos : NULL;
+    return true;
+  }
+  void **slot = memo_slot(L, src->items);
+  if (!slot) return false;
+  const dw_val *first = *slot;
+  if (first) {
+    dst->items = first->items;
+    dst->keys = first->keys;
+    dst->key_pos = first->key_pos;
+    return true;
+  }
+  *slot = dst; /* the slot moves when the memo grows: not used after this */
+  uint32_t n = src->n;
+  dw_arena *a = &L->s->arena;
+  dw_val *items = dw_arena_alloc_raw(a, (n ? n : 1) * sizeof *items);
+  if (!items) return false;
+  dst->items = items;
+  for (uint32_t i = 0; i < n; i++)
+    if (!copy_val(L, &items[i], &src->items[i])) return false;
+  if (src->kind != DW_VAL_MAP) return true;
+  const char **keys = dw_arena_alloc_raw(a, (n ? n : 1) * sizeof *keys);
+  if (!keys) return false;
+  dst->keys = keys;
+  for (uint32_t i = 0; i < n; i++)
+    if (!(keys[i] = keep_text(L, src->keys[i], strlen(src->keys[i])))) return false;
+  if (src->key_pos) {
+    dw_pos *kp = dw_arena_alloc_raw(a, (n ? n : 1) * sizeof *kp);
+    if (!kp) return false;
+    memcpy(kp, src->key_pos, n * sizeof *kp);
+    dst->key_pos = kp;
+  }
+  return true;
+}
+
+/* A processor's options, copied out of the tree. */
+static const dw_val *keep_options(ld *L, const dw_val *v) {
+  dw_val *c = dw_arena_alloc_raw(&L->s->arena, sizeof *c);
+  if (!c || !copy_val(L, c, v)) {
+    L->oom = true;
+    return NULL;
+  }
+  return c;
+}
 
 /* ------------------------------------------------------------- messages */
 
@@ -353,6 +488,37 @@ static const char *const PROC_KEYS[K_COUNT] = {
     "id",      "type",   "processor",       "module",         "depends_on",
     "options", "intent", "timeout_seconds", "retry_attempts", "input_from"};
 
+/* PROC_KEYS index of a processor key, or -1: by first byte, one strcmp. */
+static int proc_key(const char *k) {
+  int i;
+  switch (k[0]) {
+    case 'i':
+      i = k[1] == 'd' ? K_ID : k[1] == 'n' && k[2] == 't' ? K_INTENT : K_INPUT_FROM;
+      break;
+    case 't':
+      i = k[1] == 'y' ? K_TYPE : K_TIMEOUT;
+      break;
+    case 'p':
+      i = K_PROCESSOR;
+      break;
+    case 'm':
+      i = K_MODULE;
+      break;
+    case 'd':
+      i = K_DEPENDS_ON;
+      break;
+    case 'o':
+      i = K_OPTIONS;
+      break;
+    case 'r':
+      i = K_RETRY;
+      break;
+    default:
+      return -1;
+  }
+  return strcmp(k, PROC_KEYS[i]) == 0 ? i : -1;
+}
+
 static const char *builtin_list(ld *L) {
   if (L->builtin_list) return L->builtin_list;
   size_t n = 1;
@@ -417,9 +583,10 @@ static void parse_depends(ld *L, dw_proc_spec *p, int64_t pi, const dw_val *v) {
     return;
   }
   uint32_t n = v->n;
-  const char **deps = dw_arena_calloc(&L->s->arena, n ? n : 1, sizeof *deps);
-  dw_pos *pos = dw_arena_calloc(&L->s->arena, n ? n : 1, sizeof *pos);
-  uint32_t *idx = dw_arena_calloc(&L->s->arena, n ? n : 1, sizeof *idx);
+  dw_arena *a = &L->s->scratch;
+  const char **deps = dw_arena_alloc_raw(a, (n ? n : 1) * sizeof *deps);
+  dw_pos *pos = dw_arena_alloc_raw(a, (n ? n : 1) * sizeof *pos);
+  uint32_t *idx = dw_arena_alloc_raw(a, (n ? n : 1) * sizeof *idx);
   if (!deps || !pos || !idx) {
     L->oom = true;
     return;
@@ -446,12 +613,17 @@ static void parse_depends(ld *L, dw_proc_spec *p, int64_t pi, const dw_val *v) {
       continue;
     }
     uint32_t at;
-    if (dw_strmap_get(&L->ids, id, &at)) {
+    if (dw_strmap_getn(&L->ids, id, d->len, &at)) {
       idx[k] = at;
+      id = L->s->procs[at].id; /* the same text, outside the tree */
     } else {
       idx[k] = DW_SPEC_UNRESOLVED;
       pdiag(L, DW_SEV_ERROR, d->pos, pi, suggest_id(L, id),
             "depends_on names unknown processor '%s'", showv(L, d));
+      if (!(id = dw_arena_strndup(a, id, d->len))) {
+        L->oom = true;
+        continue;
+      }
     }
     deps[k] = id;
     pos[k] = d->pos;
@@ -486,7 +658,7 @@ static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
   const dw_val *f[K_COUNT] = {0};
   dw_pos fk[K_COUNT] = {0};
   for (uint32_t j = 0; j < item->n; j++) {
-    int k = key_index(item->keys[j], PROC_KEYS, K_COUNT);
+    int k = proc_key(item->keys[j]);
     if (k < 0) {
       unknown_key(L, item->key_pos[j], pi, NULL, item->keys[j], PROC_KEYS, K_COUNT);
       continue;
@@ -525,8 +697,9 @@ static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
       ERR(p->pos, pi, "missing required key 'processor': name the built-in processor to run");
     } else if ((p->processor = get_str(L, f[K_PROCESSOR], pi, "processor"))) {
       p->processor_pos = f[K_PROCESSOR]->pos;
-      if (L->env && L->env->lookup) {
-        def = L->env->lookup(L->env->ctx, p->processor);
+      if (!(p->processor = keep_text(L, p->processor, f[K_PROCESSOR]->len))) L->oom = true;
+      if (p->processor && L->env && L->env->lookup) {
+        p->def = def = L->env->lookup(L->env->ctx, p->processor);
         if (!def)
           pdiag(L, DW_SEV_ERROR, p->processor_pos, pi,
                 dw_suggest(p->processor, L->env->names, L->env->nnames),
@@ -545,6 +718,8 @@ static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
       if (!p->module[0]) {
         ERR(p->module_pos, pi, "module must not be empty: give the path of the .wasm file");
         p->module = NULL;
+      } else if (!(p->module = keep_text(L, p->module, f[K_MODULE]->len))) {
+        L->oom = true;
       } else {
         p->module_path = resolve_module(L, p->module);
       }
@@ -560,6 +735,7 @@ static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
     if (p->options) {
       check_options(L, pi, p->options, def);
       opt_intent = dw_val_get(p->options, "intent");
+      p->options = keep_options(L, p->options);
     }
   }
   if (f[K_INTENT]) {
@@ -581,10 +757,10 @@ static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
   if (f[K_INPUT_FROM]) {
     const char *in = get_str(L, f[K_INPUT_FROM], pi, "input_from");
     if (in) {
-      p->input_from = in;
       p->input_from_pos = f[K_INPUT_FROM]->pos;
       uint32_t k = 0;
       while (k < p->ndeps && strcmp(p->deps[k], in) != 0) k++;
+      p->input_from = k < p->ndeps ? p->deps[k] : dw_arena_strdup(&L->s->scratch, in);
       if (k == p->ndeps)
         pdiag(L, DW_SEV_ERROR, p->input_from_pos, pi,
               p->ndeps ? dw_suggest(in, p->deps, p->ndeps) : NULL,
@@ -608,10 +784,10 @@ static void parse_processors(ld *L, const dw_val *v) {
     return;
   }
   uint32_t n = v->n;
-  s->procs = dw_arena_calloc(&s->arena, n ? n : 1, sizeof *s->procs);
+  s->procs = calloc(n ? n : 1, sizeof *s->procs);
   L->idlen = calloc(n ? n : 1, sizeof *L->idlen);
-  L->cands = calloc(n ? n : 1, sizeof *L->cands);
-  if (!s->procs || !L->idlen || !L->cands) {
+  L->cands = malloc((n ? n : 1) * sizeof *L->cands);
+  if (!s->procs || !L->idlen || !L->cands || dw_strmap_reserve(&L->ids, n) < 0) {
     L->oom = true;
     return;
   }
@@ -632,7 +808,11 @@ static void parse_processors(ld *L, const dw_val *v) {
           describe(L, item));
       continue;
     }
-    const dw_val *idv = dw_val_get(item, "id");
+    const dw_val *idv = NULL;
+    for (uint32_t j = 0; j < item->n && !idv; j++) {
+      const char *k = item->keys[j];
+      if (k[0] == 'i' && k[1] == 'd' && !k[2]) idv = &item->items[j];
+    }
     if (!idv) {
       ERR(item->pos, i, "missing required key 'id': give the processor a unique id");
       continue;
@@ -649,7 +829,11 @@ static void parse_processors(ld *L, const dw_val *v) {
                   "processor id 'initial_context' is reserved for the run's context metadata; "
                   "choose another id");
     uint32_t first;
-    int rc = dw_strmap_put(&L->ids, id, i, &first);
+    if (!(id = dw_arena_strndup(&s->arena, id, idv->len))) {
+      L->oom = true;
+      return;
+    }
+    int rc = dw_strmap_putn(&L->ids, id, idv->len, i, &first);
     if (rc < 0) {
       L->oom = true;
       return;
@@ -733,6 +917,7 @@ dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data,
     return NULL;
   }
   dw_arena_init(&s->arena);
+  dw_arena_init(&s->scratch);
   spec_defaults(s);
   s->file = dw_arena_strdup(&s->arena, file ? file : "<input>");
   s->base_dir = base_dir ? dw_arena_strdup(&s->arena, base_dir) : NULL;
@@ -744,6 +929,9 @@ dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data,
   L.suggest_budget = SUGGEST_BUDGET;
   dw_strmap_init(&L.ids);
   dw_strmap_init(&L.modules);
+  dw_strmap_init(&L.interned);
+  dw_arena doc; /* the YAML tree: gone when this returns */
+  dw_arena_init(&doc);
   dw_cfg_report_init(&L.rep, diags, s->file ? s->file : file);
 
   bool fail = false;
@@ -755,7 +943,7 @@ dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data,
                 "the file is %zu bytes; pipeline files are limited to %d MiB", len,
                 (int)(DW_SPEC_MAX_BYTES >> 20));
     fail = true;
-  } else if (!(root = dw_cfg_read_yaml(&s->arena, &L.rep, data ? data : "", data ? len : 0))) {
+  } else if (!(root = dw_cfg_read_yaml(&doc, &L.rep, data ? data : "", data ? len : 0))) {
     fail = true;
   } else if (root->kind == DW_VAL_NULL) {
     dw_cfg_diag(&L.rep, DW_SEV_ERROR, (dw_pos){0, 0}, NULL, NULL,
@@ -774,8 +962,13 @@ dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data,
                 "out of memory while loading the pipeline");
   dw_cfg_report_finish(&L.rep);
 
+  dw_arena_free(&doc);
   dw_strmap_free(&L.ids);
   dw_strmap_free(&L.modules);
+  dw_strmap_free(&L.interned);
+  free(L.itext);
+  free(L.memo_from);
+  free(L.memo_to);
   free(L.idlen);
   free(L.cands);
   free(L.modpaths);
@@ -788,8 +981,16 @@ dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data,
   return s;
 }
 
+void dw_spec_drop_procs(dw_spec *s) {
+  free(s->procs);
+  s->procs = NULL;
+  s->nprocs = 0;
+  dw_arena_free(&s->scratch);
+}
+
 void dw_spec_free(dw_spec *s) {
   if (!s) return;
+  dw_spec_drop_procs(s);
   dw_arena_free(&s->arena);
   free(s);
 }

@@ -1,7 +1,10 @@
 /* config/spec: the pipeline model as written in the file — every value with
  * the position it came from, so that any later check (graph, registry, WASM
  * module) can report FILE:LINE:COL. Produced by config/loader; read by
- * graph/, core/ and wasm/. All memory belongs to spec->arena. */
+ * graph/, core/ and wasm/. The YAML document itself is gone once the spec is
+ * made: what the spec keeps (ids, names, options) is copied into spec->arena,
+ * and the per-processor records, which only loading needs, can be dropped
+ * with dw_spec_drop_procs. */
 #ifndef DW_CONFIG_SPEC_H
 #define DW_CONFIG_SPEC_H
 
@@ -40,7 +43,8 @@ typedef enum { DW_PTYPE_LOCAL, DW_PTYPE_WASM } dw_ptype;
 
 typedef struct dw_proc_spec {
   const char *id;
-  dw_pos pos; /* the list item */
+  const dw_processor_def *def; /* local: the env's definition; NULL if unknown */
+  dw_pos pos;                  /* the list item */
   dw_pos id_pos;
   dw_ptype type;
   dw_pos type_pos;
@@ -50,11 +54,11 @@ typedef struct dw_proc_spec {
   dw_pos module_pos;
   const char *module_path; /* wasm: resolved path (pipeline folder, then cwd) */
   uint32_t ndeps;
-  const char **deps;   /* as written, duplicates removed */
+  const char **deps; /* as written, duplicates removed */
   const dw_pos *dep_pos;
-  uint32_t *dep_idx;   /* index into spec->procs, filled by the loader;
-                          DW_SPEC_UNRESOLVED for an unknown id (an error) */
-  const dw_val *options; /* map or NULL */
+  uint32_t *dep_idx;     /* index into spec->procs, filled by the loader;
+                            DW_SPEC_UNRESOLVED for an unknown id (an error) */
+  const dw_val *options; /* map or NULL; a copy in spec->arena */
   int intent;            /* -1: not given; else dw_intent (from intent or options.intent) */
   dw_pos intent_pos;
   double timeout_seconds; /* < 0: not given */
@@ -65,7 +69,8 @@ typedef struct dw_proc_spec {
 } dw_proc_spec;
 
 typedef struct dw_spec {
-  dw_arena arena;
+  dw_arena arena;       /* what outlives loading: file, ids, names, options */
+  dw_arena scratch;     /* depends_on lists: loading only */
   const char *file;     /* as given, for messages */
   const char *base_dir; /* folder of the file, for module paths; NULL: cwd */
   dw_strategy strategy;
@@ -77,7 +82,7 @@ typedef struct dw_spec {
   uint64_t fuel_default, fuel_min, fuel_max;
   uint32_t max_memory_mb;
   uint32_t nprocs;
-  dw_proc_spec *procs; /* file order */
+  dw_proc_spec *procs; /* file order; malloc'd */
 } dw_spec;
 
 /* What the loader needs to know about registered processors. */
@@ -97,6 +102,9 @@ typedef struct dw_spec_env {
 dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data, size_t len,
                        const dw_spec_env *env, dw_diags *diags);
 void dw_spec_free(dw_spec *s);
+/* Free the per-processor records (procs, their depends_on lists) once they
+ * have been turned into a plan; ids, names and options stay in s->arena. */
+void dw_spec_drop_procs(dw_spec *s);
 
 /* Limits that keep hostile files bounded. */
 enum {

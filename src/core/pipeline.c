@@ -162,11 +162,10 @@ void dw_pipeline_free(dw_pipeline *p) { dw_pipeline_unref(p); }
 
 void dw_pipeline_unref(dw_pipeline *p) {
   if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) return;
-  if (p->wasm && p->spec)
-    for (uint32_t i = 0; i < p->spec->nprocs; i++)
+  if (p->wasm)
+    for (uint32_t i = 0; i < p->nwasm; i++)
       if (p->wasm[i]) dw_wasm_module_free(p->wasm[i]);
   free(p->wasm);
-  dw_graph_free(&p->graph);
   free(p->nodes);
   free(p->pred);
   free(p->succ);
@@ -175,7 +174,6 @@ void dw_pipeline_unref(dw_pipeline *p) {
   free(p->wq_pos);
   free(p->wq_rank);
   free(p->info);
-  free(p->info_deps);
   free(p->stash_ns);
   free(p->stash_procs);
   pthread_mutex_destroy(&p->stash_mu);
@@ -183,23 +181,20 @@ void dw_pipeline_unref(dw_pipeline *p) {
   free(p);
 }
 
-/* Lay out the plan by rank. Returns 0 or -1 (out of memory). */
-static int build_plan(dw_pipeline *p, const dw_processor_def *defs) {
+/* Lay out the plan by rank from the spec and its graph, which are not
+ * needed afterwards. Returns 0 or -1 (out of memory). */
+static int build_plan(dw_pipeline *p, const dw_graph *g, const dw_processor_def *defs) {
   const dw_spec *s = p->spec;
-  const dw_graph *g = &p->graph;
   uint32_t n = p->n = s->nprocs;
   size_t ne = (size_t)g->nedges;
   p->nodes = calloc(n ? n : 1, sizeof *p->nodes);
   p->pred = malloc((ne ? ne : 1) * sizeof *p->pred);
   p->succ = malloc((ne ? ne : 1) * sizeof *p->succ);
-  p->info = calloc(n ? n : 1, sizeof *p->info);
-  p->info_deps = malloc((ne ? ne : 1) * sizeof *p->info_deps);
+  p->info = malloc((n ? n : 1) * sizeof *p->info);
   p->nlevels = g->nlevels;
   p->level_off = calloc((size_t)g->nlevels + 1, sizeof *p->level_off);
   p->level_nodes = malloc((n ? n : 1) * sizeof *p->level_nodes);
-  if (!p->nodes || !p->pred || !p->succ || !p->info || !p->info_deps || !p->level_off ||
-      !p->level_nodes)
-    return -1;
+  if (!p->nodes || !p->pred || !p->succ || !p->info || !p->level_off || !p->level_nodes) return -1;
   uint32_t po = 0, so = 0;
   for (uint32_t r = 0; r < n; r++) {
     uint32_t f = g->order[r];
@@ -223,10 +218,8 @@ static int build_plan(dw_pipeline *p, const dw_processor_def *defs) {
       pn->intent = ps->intent >= 0 ? (dw_intent)ps->intent : d->intent;
     }
     pn->pred_off = po;
-    for (uint32_t k = g->pred_off[f]; k < g->pred_off[f + 1]; k++) {
-      p->info_deps[po] = g->rank[g->pred[k]];
+    for (uint32_t k = g->pred_off[f]; k < g->pred_off[f + 1]; k++)
       p->pred[po++] = g->rank[g->pred[k]];
-    }
     pn->npred = po - pn->pred_off;
     pn->succ_off = so;
     for (uint32_t k = g->succ_off[f]; k < g->succ_off[f + 1]; k++)
@@ -243,7 +236,7 @@ static int build_plan(dw_pipeline *p, const dw_processor_def *defs) {
     in->remaining = pn->remaining;
     in->line = ps->id_pos.line;
     in->ndeps = pn->npred;
-    in->deps = &p->info_deps[pn->pred_off];
+    in->deps = &p->pred[pn->pred_off]; /* file order, as the public view wants */
     in->input_from = pn->input_from;
   }
   /* successors in rank order, so hand-offs prefer the canonical order */
@@ -289,6 +282,7 @@ static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, c
   dw_spec_env env = {env_lookup, e, e->names, e->ndefs};
   dw_pipeline *p = calloc(1, sizeof *p);
   dw_processor_def *defs = NULL;
+  dw_graph g = {0};
   if (!p) return NULL;
   atomic_init(&p->refs, 1);
   pthread_mutex_init(&p->stash_mu, NULL);
@@ -297,45 +291,49 @@ static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, c
   if (!p->spec) goto fail;
   dw_spec *s = p->spec;
   uint32_t n = s->nprocs;
-  defs = calloc(n ? n : 1, sizeof *defs);
-  p->wasm = calloc(n ? n : 1, sizeof *p->wasm);
-  uint32_t *pred_off = calloc((size_t)n + 1, sizeof *pred_off);
   size_t ne = 0;
-  for (uint32_t i = 0; i < n; i++) ne += s->procs[i].ndeps;
+  bool any_wasm = false;
+  for (uint32_t i = 0; i < n; i++) {
+    ne += s->procs[i].ndeps;
+    any_wasm |= s->procs[i].type == DW_PTYPE_WASM;
+  }
+  defs = calloc(n ? n : 1, sizeof *defs);
+  if (any_wasm) p->wasm = calloc(n ? n : 1, sizeof *p->wasm), p->nwasm = p->wasm ? n : 0;
+  uint32_t *pred_off = malloc(((size_t)n + 1) * sizeof *pred_off);
   uint32_t *pred = malloc((ne ? ne : 1) * sizeof *pred);
-  if (!defs || !p->wasm || !pred_off || !pred) {
+  if (!defs || (any_wasm && !p->wasm) || !pred_off || !pred) {
     free(pred_off);
     free(pred);
     dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
     goto fail;
   }
   ne = 0;
+  pred_off[0] = 0;
   for (uint32_t i = 0; i < n; i++) {
-    const dw_proc_spec *ps = &s->procs[i];
+    dw_proc_spec *ps = &s->procs[i];
     for (uint32_t k = 0; k < ps->ndeps; k++)
       if (ps->dep_idx[k] < n) pred[ne++] = ps->dep_idx[k];
     pred_off[i + 1] = (uint32_t)ne;
-    if (ps->type == DW_PTYPE_LOCAL && ps->processor) {
-      const dw_processor_def *def = env_lookup(e, ps->processor);
-      if (def) defs[i] = *def;
+    if (ps->type == DW_PTYPE_LOCAL && ps->def) {
+      defs[i] = *ps->def; /* the loader looked it up already */
     } else if (ps->type == DW_PTYPE_WASM) {
       dw_intent in = DW_INTENT_TRANSFORM;
       dw_wasm_check(s, ps, &in, d);
-      s->procs[i].intent = (int)in;
+      ps->intent = (int)in;
     }
   }
-  int grc = dw_graph_build(&p->graph, n, pred_off, pred);
+  int grc = dw_graph_build(&g, n, pred_off, pred);
   free(pred_off);
   free(pred);
   if (grc != 0) {
     dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
     goto fail;
   }
-  report_cycles(s, &p->graph, d);
+  report_cycles(s, &g, d);
   if (opts && opts->strict) dw_diags_promote_warnings(d);
   if (d->errors) goto fail;
   /* compile WebAssembly modules only once the whole pipeline is valid */
-  for (uint32_t i = 0; i < n; i++) {
+  for (uint32_t i = 0; i < n && any_wasm; i++) {
     const dw_proc_spec *ps = &s->procs[i];
     if (ps->type != DW_PTYPE_WASM) continue;
     char err[1024] = "";
@@ -345,14 +343,19 @@ static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, c
                    "processor '%s': %s", ps->id, err[0] ? err : "cannot load the module");
   }
   if (d->errors) goto fail;
-  if (build_plan(p, defs) != 0) {
+  if (build_plan(p, &g, defs) != 0) {
     dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
     goto fail;
   }
-  dw_graph_shape_of(&p->graph, &p->shape);
+  dw_graph_shape_of(&g, &p->shape);
+  /* the plan holds all a run needs: the graph and the per-processor records
+   * would only double the memory a loaded pipeline keeps */
+  dw_graph_free(&g);
+  dw_spec_drop_procs(s);
   free(defs);
   return p;
 fail:
+  dw_graph_free(&g);
   free(defs);
   dw_pipeline_free(p);
   return NULL;

@@ -30,19 +30,18 @@ typedef struct dw_plan_node {
 struct dw_pipeline {
   atomic_uint refs; /* the owner's, plus one per result that points into it */
   dw_engine *engine;
-  dw_spec *spec;
-  dw_graph graph;
+  dw_spec *spec; /* settings, file, ids and options; procs dropped once planned */
   uint32_t n;
   dw_plan_node *nodes; /* by rank */
   uint32_t *pred, *succ;
   uint32_t nlevels;
   uint32_t *level_off, *level_nodes; /* ranks of each level, ascending */
   /* work_queue's priority order: longest remaining path first, then rank */
-  uint32_t *wq_pos;   /* rank -> position in that order */
-  uint32_t *wq_rank;  /* position -> rank */
-  dw_node_info *info; /* by rank, the public view */
-  unsigned *info_deps;
-  dw_wasm_module **wasm; /* by file index, NULL for local processors */
+  uint32_t *wq_pos;      /* rank -> position in that order */
+  uint32_t *wq_rank;     /* position -> rank */
+  dw_node_info *info;    /* by rank, the public view; deps point into pred */
+  dw_wasm_module **wasm; /* by file index, NULL for local processors; NULL if none */
+  uint32_t nwasm;        /* entries in wasm */
   dw_graph_shape shape;  /* what hybrid chooses by */
   /* spare per-run arrays (exec/state.h) */
   pthread_mutex_t stash_mu;

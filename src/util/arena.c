@@ -33,16 +33,21 @@ void dw_arena_free(dw_arena *a) {
   a->total = 0;
 }
 
-void *dw_arena_alloc(dw_arena *a, size_t size) {
-  size_t need = (size + 15u) & ~(size_t)15u;
-  if (need < size) return NULL;
+/* Room for `size` bytes at `align` (a power of two, at most 16), not zeroed. */
+static void *take(dw_arena *a, size_t size, size_t align) {
   dw_arena_block *b = a->head;
-  if (!b || b->cap - b->used < need) {
+  size_t off = b ? (b->used + align - 1) & ~(align - 1) : 0;
+  if (!b || off > b->cap || b->cap - off < size) {
+    size_t need = (size + 15u) & ~(size_t)15u;
+    if (need < size) return NULL;
     size_t cap = b ? b->cap * 2 : ARENA_MIN_BLOCK;
     if (cap > ARENA_MAX_BLOCK) cap = ARENA_MAX_BLOCK;
     if (cap < need) cap = need;
     if (cap > SIZE_MAX - sizeof(dw_arena_block)) return NULL;
-    dw_arena_block *nb = malloc(sizeof(dw_arena_block) + cap);
+    /* calloc: fresh pages come zeroed from the kernel at no cost, and a bump
+     * allocator never hands the same bytes out twice, so dw_arena_alloc
+     * needs no memset of its own */
+    dw_arena_block *nb = calloc(1, sizeof(dw_arena_block) + cap);
     if (!nb) return NULL;
     nb->cap = cap;
     nb->used = 0;
@@ -56,13 +61,17 @@ void *dw_arena_alloc(dw_arena *a, size_t size) {
       a->head = nb;
     }
     b = nb;
+    off = 0;
   }
-  void *p = b->data + b->used;
-  b->used += need;
-  a->total += need;
-  memset(p, 0, size);
+  void *p = b->data + off;
+  a->total += off + size - b->used;
+  b->used = off + size;
   return p;
 }
+
+void *dw_arena_alloc(dw_arena *a, size_t size) { return take(a, size, 16); }
+
+void *dw_arena_alloc_raw(dw_arena *a, size_t size) { return take(a, size, 16); }
 
 void *dw_arena_calloc(dw_arena *a, size_t n, size_t size) {
   if (size && n > SIZE_MAX / size) return NULL;
@@ -71,7 +80,7 @@ void *dw_arena_calloc(dw_arena *a, size_t n, size_t size) {
 
 char *dw_arena_strndup(dw_arena *a, const char *s, size_t n) {
   if (n == SIZE_MAX) return NULL;
-  char *p = dw_arena_alloc(a, n + 1);
+  char *p = take(a, n + 1, 1); /* text needs no alignment: ids pack tightly */
   if (!p) return NULL;
   memcpy(p, s, n);
   p[n] = 0;

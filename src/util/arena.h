@@ -16,9 +16,10 @@ typedef struct dw_arena {
 void dw_arena_init(dw_arena *a);
 void dw_arena_free(dw_arena *a);
 void *dw_arena_alloc(dw_arena *a, size_t size);            /* 16-byte aligned, zeroed */
+void *dw_arena_alloc_raw(dw_arena *a, size_t size);        /* the same: may be left unzeroed */
 void *dw_arena_calloc(dw_arena *a, size_t n, size_t size); /* overflow-checked */
 char *dw_arena_strdup(dw_arena *a, const char *s);
-char *dw_arena_strndup(dw_arena *a, const char *s, size_t n);
+char *dw_arena_strndup(dw_arena *a, const char *s, size_t n); /* unaligned */
 char *dw_arena_printf(dw_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

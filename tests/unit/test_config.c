@@ -1286,6 +1286,37 @@ static void test_aliases(void **state) {
   done(&r);
 }
 
+/* Options are copied out of the YAML tree (which the loader frees): values
+ * reached through the same alias share one copy, long text included. */
+static void test_options_copy_shares_aliases(void **state) {
+  (void)state;
+  char big[200];
+  memset(big, 'z', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  char yaml[4096];
+  int o = snprintf(yaml, sizeof yaml,
+                   "x-opts: &o {prefix: &long \"%s\", suffix: [*long, *long, *long]}\n"
+                   "processors:\n",
+                   big);
+  for (int i = 0; i < 20; i++)
+    o += snprintf(yaml + o, sizeof yaml - (size_t)o,
+                  "  - {id: p%d, type: local, processor: prefix_suffix_adder, options: *o}\n", i);
+  res r = load(yaml);
+  COUNTS(r, 20, 1); /* each: the suffix is a list; once: x-opts is unknown */
+  const dw_proc_spec *p = r.s->procs;
+  const dw_val *pre = dw_val_get(p[0].options, "prefix");
+  const dw_val *suf = dw_val_get(p[19].options, "suffix");
+  assert_non_null(pre);
+  assert_non_null(suf);
+  assert_string_equal(pre->str, big);
+  assert_int_equal(pre->len, sizeof big - 1);
+  assert_true(p[0].options->items == p[19].options->items);
+  assert_int_equal(suf->n, 3);
+  assert_true(suf->items[2].str == pre->str);
+  assert_true(r.s->arena.total < 8 * 1024);
+  done(&r);
+}
+
 /* Tags do not matter; quoting does. */
 static void test_tags_and_quoting(void **state) {
   (void)state;
@@ -1519,6 +1550,7 @@ int main(void) {
       cmocka_unit_test(test_processor_unknown_keys),
       cmocka_unit_test(test_all_at_once),
       cmocka_unit_test(test_aliases),
+      cmocka_unit_test(test_options_copy_shares_aliases),
       cmocka_unit_test(test_tags_and_quoting),
       cmocka_unit_test(test_shared_examples),
       cmocka_unit_test(test_many_processors_fast),

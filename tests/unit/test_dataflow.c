@@ -510,6 +510,44 @@ static void test_run_output(void **state) {
   dw_pipeline_free(p);
 }
 
+/* A loaded pipeline keeps its own copy of every processor's options: the
+ * YAML text and document tree are gone before the run (ASan checks), and
+ * options shared through an alias still read the same in each processor. */
+static void test_options_outlive_yaml(void **state) {
+  (void)state;
+  const char *yaml =
+      "common: &pad {prefix: \"<\", suffix: \">\"}\n"
+      "processors:\n"
+      "  - id: a\n    type: local\n    processor: prefix_suffix_adder\n    options: *pad\n"
+      "  - id: b\n    type: local\n    processor: prefix_suffix_adder\n    depends_on: [a]\n"
+      "    options: *pad\n"
+      "  - id: c\n    type: local\n    processor: prefix_suffix_adder\n    depends_on: [b]\n"
+      "    options: {prefix: \"0123456789012345678901234567890123456789012345678901234567890123"
+      "456789 \", suffix: \"\"}\n";
+  size_t n = strlen(yaml);
+  char *text = malloc(n + 1);
+  CHECK(text != NULL, "malloc");
+  memcpy(text, yaml, n + 1);
+  dw_pipeline *p = dw_pipeline_load_string(g_engine, "outlive.yaml", text, n, NULL, NULL);
+  memset(text, 'x', n);
+  free(text);
+  CHECK(p != NULL, "outlive.yaml did not load");
+  dw_run_options o;
+  options(&o, DW_STRATEGY_HYBRID, 1, -1);
+  dw_result *r = dw_pipeline_run(g_engine, p, "hi", 2, &o);
+  snprintf(g_ctx, sizeof g_ctx, "options after the YAML is freed");
+  expect e = EXPECT(DW_RUN_SUCCEEDED,
+                    "0123456789012345678901234567890123456789012345678901234567890123456789 <<hi>>",
+                    OK("a", "<hi>", NULL), OK("b", "<<hi>>", NULL),
+                    OK("c",
+                       "0123456789012345678901234567890123456789012345678901234567890123456789 "
+                       "<<hi>>",
+                       NULL));
+  check_result(r, &e);
+  dw_result_free(r);
+  dw_pipeline_free(p);
+}
+
 /* intent overrides the processor's own: an analyzer's payload is ignored, a
  * transform's becomes the output. */
 static void test_intent_override(void **state) {
@@ -1034,6 +1072,7 @@ int main(void) {
       cmocka_unit_test(test_failure_codes),
       cmocka_unit_test(test_retries),
       cmocka_unit_test(test_timeout),
+      cmocka_unit_test(test_options_outlive_yaml),
       cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_max_concurrency),
       cmocka_unit_test(test_original_configs),
