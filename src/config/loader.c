@@ -931,7 +931,7 @@ dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data,
   dw_strmap_init(&L.modules);
   dw_strmap_init(&L.interned);
   dw_arena doc; /* the YAML tree: gone when this returns */
-  dw_arena_init(&doc);
+  dw_arena_init_large(&doc);
   dw_cfg_report_init(&L.rep, diags, s->file ? s->file : file);
 
   bool fail = false;

@@ -4,6 +4,7 @@
 #ifndef DW_UTIL_ARENA_H
 #define DW_UTIL_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct dw_arena_block dw_arena_block;
@@ -11,9 +12,13 @@ typedef struct dw_arena_block dw_arena_block;
 typedef struct dw_arena {
   dw_arena_block *head;
   size_t total; /* bytes handed out, for memory accounting */
+  bool large;   /* dw_arena_init_large */
 } dw_arena;
 
 void dw_arena_init(dw_arena *a);
+/* For a big, short-lived arena (a YAML document being read): larger blocks,
+ * backed by transparent huge pages where the system allows. */
+void dw_arena_init_large(dw_arena *a);
 void dw_arena_free(dw_arena *a);
 void *dw_arena_alloc(dw_arena *a, size_t size);            /* 16-byte aligned, zeroed */
 void *dw_arena_alloc_raw(dw_arena *a, size_t size);        /* the same: may be left unzeroed */
