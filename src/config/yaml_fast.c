@@ -193,7 +193,10 @@ static bool close_map(fp *P, size_t base, dw_pos pos) {
     } else if (np > 16) {
       ok = dw_strmap_put(&seen, k->str, (uint32_t)i, NULL) == 1;
     } else {
-      for (size_t j = 0; j < i && ok; j++) ok = strcmp(keys[j], k->str) != 0;
+      for (size_t j = 0; j < i && ok; j++) {
+        const dw_val *o = &P->sk[base + 2 * j];
+        ok = o->len != k->len || memcmp(o->str, k->str, k->len) != 0;
+      }
     }
     keys[i] = k->str;
     kpos[i] = k->pos;

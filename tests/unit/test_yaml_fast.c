@@ -175,8 +175,7 @@ static const char *const declined[] = {
     "a:\tb\n",
     "a: b\r\n",
     "a: b\rc: d\n",
-    "\xEF\xBB\xBF"
-    "a: 1\n",
+    "\xEF\xBB\xBF\x61: 1\n", /* BOM */
     "a: b\n  c\n",
     "a: 'x\n  y'\n",
     "a: \"x\n y\"\n",
