@@ -4,6 +4,7 @@
 #include "core/pipeline.h"
 #include "exec/state.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 dw_run_status dw_result_status(const dw_result *r) { return r->status; }
@@ -23,8 +24,45 @@ const uint8_t *dw_result_output(const dw_result *r, size_t *len) {
   return r->output ? r->output->data : (const uint8_t *)"";
 }
 
+/* Fill the per-processor reports from the run's states (once, on first
+ * use; results may be read from several threads). */
+static const dw_proc_report *reports(const dw_result *cr) {
+  dw_result *r = (dw_result *)cr; /* the reports are a cache, not the value */
+  if (atomic_load_explicit(&r->reports_ready, memory_order_acquire)) return r->procs;
+  pthread_mutex_lock(&r->reports_mu);
+  if (!atomic_load_explicit(&r->reports_ready, memory_order_relaxed)) {
+    const dw_plan_node *nodes = r->pipeline->nodes;
+    for (size_t x = 0; x < r->n; x++) {
+      const node_state *s = &r->ns[x];
+      dw_proc_report *pr = &r->procs[x];
+      bool ok = s->status == DW_PROC_SUCCEEDED;
+      pr->id = nodes[x].id;
+      pr->status = (dw_proc_status)s->status;
+      pr->intent = nodes[x].intent;
+      pr->attempts = s->attempts;
+      pr->duration_us = dw_ticks_to_ns(r->rate, s->dur_ns) / 1000;
+      pr->start_ns = dw_ticks_to_ns(r->rate, s->start_ns);
+      pr->thread = s->thread;
+      pr->reason = !ok ? s->reason : NULL;
+      pr->error_code = 0;
+      pr->error_message = NULL;
+      if (s->status == DW_PROC_FAILED) {
+        pr->error_code = s->err_code ? s->err_code : 500;
+        pr->error_message = s->err_msg ? s->err_msg : s->reason ? s->reason : "failed";
+      }
+      pr->output = ok ? (s->out ? s->out->data : (const uint8_t *)"") : NULL;
+      pr->output_len = ok && s->out ? s->out->len : 0;
+      pr->metadata = ok ? s->md : NULL;
+      pr->metadata_count = ok ? s->md_n : 0;
+    }
+    atomic_store_explicit(&r->reports_ready, true, memory_order_release);
+  }
+  pthread_mutex_unlock(&r->reports_mu);
+  return r->procs;
+}
+
 const dw_proc_report *dw_result_processor(const dw_result *r, size_t rank) {
-  return rank < r->n ? &r->procs[rank] : NULL;
+  return rank < r->n ? &reports(r)[rank] : NULL;
 }
 
 void dw_result_free(dw_result *r) {
@@ -34,6 +72,7 @@ void dw_result_free(dw_result *r) {
   dw_payload_unref(r->output);
   dw_pipeline_unref(r->pipeline);
   dw_arena_free(&r->arena);
+  pthread_mutex_destroy(&r->reports_mu);
   free(r);
 }
 
@@ -55,8 +94,9 @@ int dw_result_write_trace(const dw_result *r, FILE *out) {
   fprintf(out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":");
   json_string(out, r->config ? r->config : "dagwood");
   fputs("}}", out);
+  const dw_proc_report *procs = reports(r);
   for (size_t i = 0; i < r->n; i++) {
-    const dw_proc_report *p = &r->procs[i];
+    const dw_proc_report *p = &procs[i];
     if (p->attempts == 0) continue;
     fputs(",\n{\"name\":", out);
     json_string(out, p->id);

@@ -3,7 +3,11 @@
 #ifndef DW_CORE_RESULT_H
 #define DW_CORE_RESULT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "dagwood/dagwood.h"
+#include "exec/clock.h"
 #include "exec/payload.h"
 #include "util/arena.h"
 
@@ -13,7 +17,10 @@ struct dw_result {
   dw_arena arena;        /* small strings: hostname */
   dw_pipeline *pipeline; /* a reference: ids and the config name live there */
   struct node_state *ns; /* the run's per-processor states, now ours */
-  dw_proc_report *procs; /* views into ns, by rank */
+  dw_proc_report *procs; /* views into ns, by rank: filled on first use */
+  atomic_bool reports_ready;
+  pthread_mutex_t reports_mu;
+  const dw_tick_rate *rate; /* the states' times are in its ticks */
   size_t n;
   dw_run_status status;
   dw_strategy strategy;

@@ -77,6 +77,7 @@ struct dw_run {
   pthread_cond_t done_cv; /* dw_run_wait */
   unsigned nwaiting;
   uint32_t unresolved;
+  uint32_t nok; /* processors resolved as succeeded */
   bool finished, user_cancelled;
   uint32_t fail_rank; /* lowest failed rank (fail_fast); n if none */
   atomic_uint next_slot;
@@ -229,6 +230,7 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
     r->unresolved--;
     if (r->strategy == DW_STRATEGY_LEVEL) r->level_left[p->nodes[y].level]--;
     bool ok = r->ns[y].status == DW_PROC_SUCCEEDED;
+    r->nok += ok;
     const dw_plan_node *pn = &p->nodes[y];
     /* a stack (reactive) gets the dependents in reverse, a queue in order:
      * either way the lowest rank is taken first */
@@ -236,9 +238,9 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
     for (uint32_t i = 0; i < pn->nsucc; i++) {
       uint32_t z = p->succ[pn->succ_off + (lifo ? pn->nsucc - 1 - i : i)];
       node_state *t = &r->ns[z];
-      if (ok) t->ok_deps++;
-      if (--t->pending) continue;
       const dw_plan_node *zn = &p->nodes[z];
+      t->ok_deps += ok;
+      if (++t->resolved_deps != zn->npred) continue;
       const char *why = NULL;
       dw_proc_status zst = DW_PROC_CANCELLED;
       if (r->user_cancelled) {
@@ -397,6 +399,7 @@ static void prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o
   }
   s->err_code = 0;
   o->out = NULL;
+  o->producer = -1;
   if (o->failed || o->late) return;
   if (pn->intent == DW_INTENT_TRANSFORM) {
     size_t len;
@@ -406,11 +409,11 @@ static void prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o
     o->producer = (int32_t)x;
     if (len && !o->out) c->oom = true;
   } else {
-    o->out = dw_payload_ref(o->in);
+    o->out = o->in; /* borrowed: see node_state.out */
     o->producer = o->from >= 0 ? r->ns[o->from].producer : -1;
   }
   if (c->oom) {
-    dw_payload_unref(o->out);
+    if (o->producer == (int32_t)x) dw_payload_unref(o->out);
     o->out = NULL;
     o->failed = 1;
   }
@@ -440,7 +443,7 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out
       resolve(r, x, DW_PROC_SUCCEEDED, NULL, slot);
     return 0;
   }
-  dw_payload_unref(o->out); /* timed out after all: the output is dropped */
+  if (o->producer == (int32_t)x) dw_payload_unref(o->out); /* timed out after all: dropped */
   o->out = NULL;
   /* a failed attempt: say why */
   if (timed_out) {
@@ -601,7 +604,7 @@ static void pool_job(void *arg, unsigned worker) {
 static void states_clear(node_state *ns, uint32_t n) {
   for (uint32_t i = 0; ns && i < n; i++) {
     node_state *s = &ns[i];
-    dw_payload_unref(s->out);
+    if (dw_state_owns_out(s, i)) dw_payload_unref(s->out);
     for (size_t k = 0; k < s->md_n; k++) {
       free((char *)s->md[k].key);
       free((char *)s->md[k].value);
@@ -712,21 +715,18 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
     default:
       if (dw_bitq_init(&r->ready, r->n) != 0) goto fail;
   }
-  for (uint32_t x = 0; x < r->n; x++) {
-    r->ns[x].pending = p->nodes[x].npred;
-    r->ns[x].producer = -1;
-  }
-  /* entry points, lowest rank first out: reversed onto reactive's stacks
-   * (spread over the workers), in order into the queues */
+  /* The states start zeroed: nothing per processor to set up. The entry
+   * points are level 0 (ranks ascending); lowest rank first out: reversed
+   * onto reactive's stacks (spread over the workers), in order into the
+   * queues. */
   unsigned slot = 0;
   bool lifo = r->strategy == DW_STRATEGY_REACTIVE;
-  for (uint32_t i = 0; i < r->n; i++) {
-    uint32_t x = lifo ? r->n - 1 - i : i;
-    if (p->nodes[x].npred == 0) {
-      r->ns[x].state = NS_READY;
-      if (policy_push(r, x, slot) != 0) goto fail;
-      if (lifo) slot = (slot + 1) % r->k;
-    }
+  uint32_t nsrc = p->nlevels ? p->level_off[1] - p->level_off[0] : 0;
+  for (uint32_t i = 0; i < nsrc; i++) {
+    uint32_t x = p->level_nodes[p->level_off[0] + (lifo ? nsrc - 1 - i : i)];
+    r->ns[x].state = NS_READY;
+    if (policy_push(r, x, slot) != 0) goto fail;
+    if (lifo) slot = (slot + 1) % r->k;
   }
   if (r->n == 0) r->finished = true;
   r->t0 = dw_now_ns();
@@ -814,6 +814,8 @@ static dw_result *build_result(dw_run *r) {
     free(res);
     return NULL;
   }
+  pthread_mutex_init(&res->reports_mu, NULL);
+  res->rate = r->rate;
   res->pipeline = dw_pipeline_ref(p);
   res->ns = r->ns; /* the states move to the result: nothing is copied */
   r->ns = NULL;
@@ -821,46 +823,35 @@ static dw_result *build_result(dw_run *r) {
   res->strategy = r->strategy;
   res->strategy_reason = r->hybrid ? r->hybrid_reason : NULL;
   res->config = p->spec->file;
-  /* fail_fast: everything ranked after the first failure is cancelled, even
-   * what ran concurrently with it, so every executor reports the same. */
-  uint32_t horizon = r->failure == DW_FAILURE_FAIL_FAST ? r->fail_rank : n;
-  bool all_ok = true; /* a cancel that came too late changed nothing */
+  /* The per-processor reports are filled when first asked for
+   * (core/result.c): a caller that wants only the output does not pay for
+   * them. What decides the run's status and output is settled here. */
+  bool all_ok = r->nok == n; /* a cancel that came too late changed nothing */
   int32_t last_transform = -1;
-  for (uint32_t x = 0; x < n; x++) {
-    node_state *s = &res->ns[x];
-    dw_proc_report *pr = &res->procs[x];
-    const dw_plan_node *pn = &p->nodes[x];
-    if (x > horizon) {
-      /* as if never started: what ran beside the failure is discarded */
-      if (s->attempts) s->reason = "fail_fast: ran beside an earlier-ranked failure; discarded";
-      s->status = DW_PROC_CANCELLED;
-      s->attempts = 0;
-      s->dur_ns = 0;
-      s->err_code = 0;
+  if (all_ok) {
+    for (uint32_t x = n; x-- > 0;)
+      if (p->nodes[x].intent == DW_INTENT_TRANSFORM) {
+        last_transform = (int32_t)x;
+        break;
+      }
+  } else {
+    /* fail_fast: everything ranked after the first failure is cancelled,
+     * even what ran concurrently with it, so every executor reports the
+     * same. */
+    uint32_t horizon = r->failure == DW_FAILURE_FAIL_FAST ? r->fail_rank : n;
+    for (uint32_t x = 0; x < n; x++) {
+      node_state *s = &res->ns[x];
+      if (x > horizon) {
+        /* as if never started: what ran beside the failure is discarded */
+        if (s->attempts) s->reason = "fail_fast: ran beside an earlier-ranked failure; discarded";
+        s->status = DW_PROC_CANCELLED;
+        s->attempts = 0;
+        s->dur_ns = 0;
+        s->err_code = 0;
+      }
+      if (s->status == DW_PROC_SUCCEEDED && p->nodes[x].intent == DW_INTENT_TRANSFORM)
+        last_transform = (int32_t)x;
     }
-    bool ok = s->status == DW_PROC_SUCCEEDED;
-    pr->id = pn->id;
-    pr->status = (dw_proc_status)s->status;
-    pr->intent = pn->intent;
-    pr->attempts = s->attempts;
-    s->dur_ns = dw_ticks_to_ns(r->rate, s->dur_ns);
-    s->start_ns = dw_ticks_to_ns(r->rate, s->start_ns);
-    pr->duration_us = s->dur_ns / 1000;
-    pr->start_ns = s->start_ns;
-    pr->thread = s->thread;
-    pr->reason = !ok ? s->reason : NULL;
-    pr->error_code = 0;
-    pr->error_message = NULL;
-    if (s->status == DW_PROC_FAILED) {
-      pr->error_code = s->err_code ? s->err_code : 500;
-      pr->error_message = s->err_msg ? s->err_msg : s->reason ? s->reason : "failed";
-    }
-    pr->output = ok ? (s->out ? s->out->data : (const uint8_t *)"") : NULL;
-    pr->output_len = ok && s->out ? s->out->len : 0;
-    pr->metadata = ok ? s->md : NULL;
-    pr->metadata_count = ok ? s->md_n : 0;
-    if (ok && pn->intent == DW_INTENT_TRANSFORM) last_transform = (int32_t)x;
-    if (!ok) all_ok = false;
   }
   res->input = dw_payload_ref(r->input);
   res->output = dw_payload_ref(last_transform >= 0 ? res->ns[last_transform].out : r->input);

@@ -13,13 +13,17 @@
 
 typedef struct node_state {
   /* scheduling (under the run lock) */
-  uint32_t pending; /* dependencies not yet resolved */
-  uint32_t ok_deps; /* dependencies that succeeded */
+  uint32_t resolved_deps; /* dependencies resolved so far (ready at npred) */
+  uint32_t ok_deps;       /* dependencies that succeeded */
   uint8_t state;
   uint8_t status; /* dw_proc_status once NS_DONE */
   bool timed_out;
   uint32_t attempts;
   atomic_int cancel;
+  /* The output. A transform owns its payload (producer == its own rank);
+   * an analyzer's is borrowed from the dependency that fed it, which
+   * outlives it (all states are released together), so passing a payload
+   * on costs no reference count. */
   dw_payload *out;
   int32_t producer; /* rank of the transform whose payload out is; -1: input */
   /* outcome */
@@ -31,6 +35,11 @@ typedef struct node_state {
   uint64_t start_ns, dur_ns;
   unsigned thread;
 } node_state;
+
+/* Whether state i owns its payload (see out above). */
+static inline bool dw_state_owns_out(const node_state *s, uint32_t i) {
+  return s->producer == (int32_t)i;
+}
 
 /* Free what the states own (payloads, metadata, messages) and the array. */
 void dw_states_free(node_state *ns, uint32_t n);
