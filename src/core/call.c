@@ -6,16 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void dw_call_init(dw_call *c, const char *id, const uint8_t *in, size_t len,
-                  const dw_val *options) {
-  memset(c, 0, sizeof *c);
-  c->processor_id = id;
-  c->input = in;
-  c->input_len = len;
-  c->options = options;
-  c->attempt = 1;
-}
-
 void dw_call_clear(dw_call *c) {
   free(c->out);
   c->out = NULL;

@@ -419,8 +419,7 @@ node_state *dw_stash_take_states(dw_pipeline *p) {
   node_state *ns = p->stash_ns;
   p->stash_ns = NULL;
   pthread_mutex_unlock(&p->stash_mu);
-  if (ns) memset(ns, 0, (p->n ? p->n : 1) * sizeof *ns);
-  return ns;
+  return ns; /* zeroed when given back */
 }
 
 dw_proc_report *dw_stash_take_reports(dw_pipeline *p) {

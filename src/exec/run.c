@@ -204,13 +204,14 @@ static int64_t policy_pop(dw_run *r, unsigned slot) {
 /* Wake a waiting worker if there is work for it: `keep` ready processors
  * are already spoken for (the calling worker pops its next one itself, so a
  * chain never bounces between threads). */
-static void wake(dw_run *r, size_t keep) {
-  if (!r->nwaiting) return;
+static bool wake(dw_run *r, size_t keep) {
+  if (!r->nwaiting) return false;
   size_t n = policy_avail(r);
   if (n > keep + 1)
     pthread_cond_broadcast(&r->cv);
   else if (n > keep)
     pthread_cond_signal(&r->cv);
+  return n > keep;
 }
 
 /* Resolve x (under the lock) and release its dependents, iteratively:
@@ -353,13 +354,27 @@ typedef struct attempt_out {
 } attempt_out;
 
 /* Free what a finished call still holds (most hold nothing). */
-static void call_release(attempt_out *o) {
+static bool call_release(attempt_out *o) {
   dw_call *c = &o->call;
-  if (o->to_clear && (c->out || c->md || c->err_msg)) dw_call_clear(c);
+  bool work = o->to_clear && (c->out || c->md || c->err_msg);
+  if (work) dw_call_clear(c);
   o->to_clear = false;
+  return work;
 }
 
-static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bool *armed) {
+/* A worker's clock. Reading the time-stamp counter costs about 20 ns on a
+ * virtual machine, as much as the rest of a no-op processor's scheduling;
+ * so when a worker goes from one processor's end straight to the next one's
+ * start — only its own bookkeeping in between: no wait, no contended lock,
+ * no wake-up call, no free of an output — the end reading is also the next
+ * start. A processor's duration may then include that bookkeeping (tens of
+ * ns, below the report's microsecond resolution). */
+typedef struct worker_clock {
+  uint64_t last; /* the last reading */
+  bool fresh;    /* nothing slow happened since */
+} worker_clock;
+
+static void run_attempt(dw_run *r, uint32_t x, worker_clock *wc, attempt_out *o, bool *armed) {
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
   o->from = choose_input(r, x);
@@ -368,7 +383,7 @@ static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bo
   dw_call_init(c, pn->id, o->in ? o->in->data : NULL, o->in ? o->in->len : 0, pn->options);
   c->attempt = s->attempts;
   c->cancel = &s->cancel;
-  o->t_start = dw_ticks(r->rate);
+  o->t_start = wc->fresh ? wc->last : dw_ticks(r->rate);
   if (s->attempts == 1) s->start_ns = o->t_start - r->t0_ticks; /* ticks until the result */
   if (pn->timeout > 0) {
     c->deadline_ns = dw_now_ns() + (uint64_t)(pn->timeout * 1e9);
@@ -376,9 +391,9 @@ static void run_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o, bo
     *armed = true;
   }
   int rc = pn->fn(c, pn->user);
-  o->t_end = dw_ticks(r->rate);
+  o->t_end = wc->last = dw_ticks(r->rate);
+  wc->fresh = true;
   o->failed = rc != 0 || c->oom;
-  (void)slot;
 }
 
 /* What can be done of an attempt's outcome before taking the lock: the
@@ -392,7 +407,8 @@ static void prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o
   dw_call *c = &o->call;
   s->dur_ns += o->t_end - o->t_start; /* ticks until the result */
   s->thread = slot;
-  o->late = c->deadline_ns && dw_now_ns() > c->deadline_ns;
+  bool late = c->deadline_ns && dw_now_ns() > c->deadline_ns;
+  o->late = late;
   if (s->err_msg) {
     free(s->err_msg);
     s->err_msg = NULL;
@@ -400,7 +416,9 @@ static void prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o
   s->err_code = 0;
   o->out = NULL;
   o->producer = -1;
-  if (o->failed || o->late) return;
+  /* (the local, not o->late: one wide load of both fields just stored
+   * stalls on store forwarding) */
+  if (o->failed || late) return;
   if (pn->intent == DW_INTENT_TRANSFORM) {
     size_t len;
     uint8_t *buf = dw_call_take_output(c, &len);
@@ -499,6 +517,7 @@ static void work(dw_run *r, unsigned slot) {
   attempt_out outs[DW_BATCH];
   unsigned nprev = 0; /* outs of the last batch, cleared after the next unlock */
   uint64_t delays[DW_BATCH];
+  worker_clock wc = {0, false};
   pthread_mutex_lock(&r->mu);
   while (!r->finished) {
     unsigned nb = 0, want = 1;
@@ -525,9 +544,10 @@ static void work(dw_run *r, unsigned slot) {
       r->nwaiting++;
       pthread_cond_wait(&r->cv, &r->mu);
       r->nwaiting--;
+      wc.fresh = false;
       continue;
     }
-    wake(r, 0); /* what this worker left behind is for the others */
+    if (wake(r, 0)) wc.fresh = false; /* what this worker left behind is for the others */
     /* Publish the batch under the lock: a fail_fast horizon or a cancel
      * that comes while it runs raises the cancel flags of what it holds
      * (under the lock too), so a processor past the horizon is either not
@@ -536,7 +556,8 @@ static void work(dw_run *r, unsigned slot) {
     memcpy(&r->inflight[slot * DW_BATCH], batch, nb * sizeof batch[0]);
     r->ninflight[slot] = nb;
     pthread_mutex_unlock(&r->mu);
-    for (unsigned i = 0; i < nprev; i++) call_release(&outs[i]);
+    for (unsigned i = 0; i < nprev; i++)
+      if (call_release(&outs[i])) wc.fresh = false;
     nprev = nb;
     for (unsigned i = 0; i < nb; i++) {
       outs[i].to_clear = false;
@@ -544,10 +565,13 @@ static void work(dw_run *r, unsigned slot) {
         outs[i].failed = -1; /* not started */
         continue;
       }
-      run_attempt(r, batch[i], slot, &outs[i], &armed);
+      run_attempt(r, batch[i], &wc, &outs[i], &armed);
       prepare_outcome(r, batch[i], slot, &outs[i]);
     }
-    pthread_mutex_lock(&r->mu);
+    if (pthread_mutex_trylock(&r->mu) != 0) {
+      pthread_mutex_lock(&r->mu);
+      wc.fresh = false;
+    }
     r->ninflight[slot] = 0;
     unsigned nretry = 0;
     for (unsigned i = 0; i < nb; i++) {
@@ -557,14 +581,16 @@ static void work(dw_run *r, unsigned slot) {
         resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), slot);
         continue;
       }
+      if (outs[i].failed) wc.fresh = false; /* its message was formatted: not cheap */
       uint64_t delay = finish_attempt(r, x, slot, &outs[i]);
       if (delay) {
         batch[nretry] = x;
         delays[nretry++] = delay;
       }
     }
-    wake(r, 1);
+    if (wake(r, 1)) wc.fresh = false;
     if (nretry) {
+      wc.fresh = false;
       /* lock order is timer then run: drop ours to arm the timers */
       pthread_mutex_unlock(&r->mu);
       int trc[DW_BATCH];
@@ -621,6 +647,7 @@ void dw_states_free(node_state *ns, uint32_t n) {
 
 void dw_result_release_states(dw_result *res) {
   states_clear(res->ns, (uint32_t)res->n);
+  if (res->ns) memset(res->ns, 0, (res->n ? res->n : 1) * sizeof *res->ns);
   dw_stash_give(res->pipeline, res->ns, res->procs);
   res->ns = NULL;
   res->procs = NULL;

@@ -52,8 +52,9 @@ struct dw_pipeline;
 struct dw_proc_report;
 node_state *dw_stash_take_states(struct dw_pipeline *p);      /* zeroed, or NULL */
 dw_proc_report *dw_stash_take_reports(struct dw_pipeline *p); /* or NULL */
-/* Give the arrays back (their contents already released); frees what does
- * not fit. */
+/* Give the arrays back (their contents already released, the states
+ * zeroed: that is done when a result is freed, not when the next run
+ * starts); frees what does not fit. */
 void dw_stash_give(struct dw_pipeline *p, node_state *ns, dw_proc_report *procs);
 
 #endif
