@@ -22,6 +22,8 @@ dw_engine *dw_engine_new(const dw_engine_options *opts) {
   if (dw_pool_init(&e->pool, maxt) != 0) goto fail;
   if (opts && opts->cache_dir && !(e->cache_dir = strdup(opts->cache_dir))) goto fail_pool;
   if (gethostname(e->hostname, sizeof e->hostname - 1) != 0) strcpy(e->hostname, "localhost");
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  e->cpus = cpus > 0 ? (unsigned)cpus : 1;
   size_t n;
   const dw_processor_def *b = dw_builtin_defs(&n);
   for (size_t i = 0; i < n; i++)

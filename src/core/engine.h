@@ -20,6 +20,7 @@ struct dw_engine {
   dw_pool pool;
   char *cache_dir; /* NULL: the WebAssembly backend's default */
   char hostname[256];
+  unsigned cpus; /* online CPUs when the engine was made */
 };
 
 /* A copy of the definition registered under name (false if none). */

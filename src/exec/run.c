@@ -76,6 +76,13 @@ struct dw_run {
   pthread_cond_t cv;      /* workers waiting for work */
   pthread_cond_t done_cv; /* dw_run_wait */
   unsigned nwaiting;
+  /* For workers that spin before they sleep (read without the lock):
+   * how many ready processors were left when the lock was last released,
+   * and whether the run is finished. */
+  atomic_size_t avail_pub;
+  atomic_bool done_pub;
+  bool spin;             /* idle workers may spin (no more workers than CPUs) */
+  atomic_uint nspinning; /* at most one spins at a time */
   uint32_t unresolved;
   uint32_t nok; /* processors resolved as succeeded */
   bool finished, user_cancelled;
@@ -214,6 +221,43 @@ static bool wake(dw_run *r, size_t keep) {
   return n > keep;
 }
 
+/* Before the lock is released: let spinning workers see what is ready. */
+static void publish_avail(dw_run *r) {
+  size_t a = policy_avail(r);
+  if (atomic_load_explicit(&r->avail_pub, memory_order_relaxed) != a)
+    atomic_store_explicit(&r->avail_pub, a, memory_order_relaxed);
+}
+
+/* An idle worker spins a while (without the lock) before it sleeps: a
+ * futex sleep and wake-up cost microseconds, while in a graph with some
+ * width the next ready processor is usually a few hundred nanoseconds
+ * away. Returns true when work may be there (or the run finished). */
+enum { SPIN_NS = 50000, SPIN_ROUNDS = 4 };
+static bool spin_for_work(dw_run *r) {
+  /* one spinner is enough to take the next hand-off; more would only take
+   * CPU time from the workers that run processors */
+  if (atomic_fetch_add_explicit(&r->nspinning, 1, memory_order_relaxed) != 0) {
+    atomic_fetch_sub_explicit(&r->nspinning, 1, memory_order_relaxed);
+    return false;
+  }
+  bool seen = false;
+  uint64_t t0 = dw_ticks(r->rate);
+  uint64_t budget = r->rate->tsc ? (uint64_t)(SPIN_NS * r->rate->per_ns) : SPIN_NS;
+  for (unsigned i = 1;; i++) {
+    if (atomic_load_explicit(&r->avail_pub, memory_order_relaxed) ||
+        atomic_load_explicit(&r->done_pub, memory_order_relaxed)) {
+      seen = true;
+      break;
+    }
+#if defined(__x86_64__)
+    _mm_pause(); /* x86intrin.h, through exec/clock.h */
+#endif
+    if (i % 64 == 0 && dw_ticks(r->rate) - t0 > budget) break;
+  }
+  atomic_fetch_sub_explicit(&r->nspinning, 1, memory_order_relaxed);
+  return seen;
+}
+
 /* Resolve x (under the lock) and release its dependents, iteratively:
  * dependents that cannot run (skipped, cancelled) are resolved in the same
  * sweep, the others are pushed to the policy for worker `slot`. */
@@ -266,6 +310,7 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
   }
   if (r->unresolved == 0) {
     r->finished = true;
+    atomic_store_explicit(&r->done_pub, true, memory_order_relaxed);
     pthread_cond_broadcast(&r->cv);
     pthread_cond_broadcast(&r->done_cv);
   }
@@ -325,6 +370,7 @@ static void retry_cb(void *owner, uint32_t x, uint32_t unused) {
     if (policy_push(r, x, 0) != 0)
       resolve(r, x, DW_PROC_FAILED, "out of memory queueing a retry", 0);
     wake(r, 0);
+    publish_avail(r);
   }
   pthread_mutex_unlock(&r->mu);
 }
@@ -518,6 +564,7 @@ static void work(dw_run *r, unsigned slot) {
   unsigned nprev = 0; /* outs of the last batch, cleared after the next unlock */
   uint64_t delays[DW_BATCH];
   worker_clock wc = {0, false};
+  unsigned spins = 0; /* spin rounds since this worker last found work */
   pthread_mutex_lock(&r->mu);
   while (!r->finished) {
     unsigned nb = 0, want = 1;
@@ -541,12 +588,26 @@ static void work(dw_run *r, unsigned slot) {
     }
     if (nb == 0) {
       if (r->finished) break;
+      wc.fresh = false;
+      if (r->spin && spins < SPIN_ROUNDS) {
+        spins++;
+        publish_avail(r);
+        pthread_mutex_unlock(&r->mu);
+        bool seen = spin_for_work(r);
+        pthread_mutex_lock(&r->mu);
+        /* nothing came: sleep next time — after looking once more under
+         * the lock, since a worker that queued work while this one spun
+         * had no sleeper to wake */
+        if (!seen) spins = SPIN_ROUNDS;
+        continue;
+      }
       r->nwaiting++;
       pthread_cond_wait(&r->cv, &r->mu);
       r->nwaiting--;
-      wc.fresh = false;
+      spins = 0;
       continue;
     }
+    spins = 0;
     if (wake(r, 0)) wc.fresh = false; /* what this worker left behind is for the others */
     /* Publish the batch under the lock: a fail_fast horizon or a cancel
      * that comes while it runs raises the cancel flags of what it holds
@@ -555,6 +616,7 @@ static void work(dw_run *r, unsigned slot) {
      * published, gated() above saw the horizon. */
     memcpy(&r->inflight[slot * DW_BATCH], batch, nb * sizeof batch[0]);
     r->ninflight[slot] = nb;
+    if (r->k > 1) publish_avail(r);
     pthread_mutex_unlock(&r->mu);
     for (unsigned i = 0; i < nprev; i++)
       if (call_release(&outs[i])) wc.fresh = false;
@@ -704,6 +766,11 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   unsigned maxc = opts->max_concurrency ? opts->max_concurrency : dw_pipeline_max_concurrency(p);
   r->k = maxc < (p->n ? p->n : 1) ? maxc : (p->n ? p->n : 1);
   if (r->k > dw_pool_max_threads(&e->pool) + 1) r->k = dw_pool_max_threads(&e->pool) + 1;
+  /* one processor per level: a total order, nothing can ever run beside
+   * anything else, so a second worker would only wait */
+  if (p->shape.max_width <= 1) r->k = 1;
+  /* spinning pays only when every worker can have a CPU of its own */
+  r->spin = r->k > 1 && r->k <= e->cpus;
   if (r->hybrid) r->strategy = dw_hybrid_choose(p, maxc, &r->hybrid_reason);
   r->retry_base_ns =
       (uint64_t)(opts->retry_base_ms ? opts->retry_base_ms : DEFAULT_RETRY_BASE_MS) * 1000000ull;
