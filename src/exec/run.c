@@ -45,7 +45,8 @@ enum {
 };
 
 enum { RETRY_CAP_MS = 30000, DEFAULT_RETRY_BASE_MS = 100 };
-enum { DW_BATCH = 8 }; /* most processors a worker takes per lock */
+enum { DW_BATCH = 8 };      /* most processors a worker takes per lock */
+enum { SLACK_WIDTH = 512 }; /* see the run lock in run_new */
 
 /* A worker's ready list: the owner pops the newest (v[n-1]), thieves take
  * the oldest (v[head]); both O(1). */
@@ -779,7 +780,19 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->rate = dw_tick_rate_get();
   r->unresolved = r->n;
   r->fail_rank = r->n;
-  pthread_mutex_init(&r->mu, NULL);
+  /* The run lock: with little parallel slack (levels at most SLACK_WIDTH
+   * wide on average) completions hand work to each other all the time and
+   * a worker that finds the lock taken should spin a little rather than
+   * sleep (grid and layered DAGs of no-op processors: 1.2-3x faster with 2
+   * workers); with much slack a worker that sleeps on the lock leaves the
+   * other one a run of batches without cache lines bouncing between them
+   * (wide fans and trees: about 25 % faster that way). */
+  pthread_mutexattr_t ma;
+  pthread_mutexattr_init(&ma);
+  bool adaptive = r->k > 1 && p->shape.avg_width <= SLACK_WIDTH;
+  pthread_mutexattr_settype(&ma, adaptive ? PTHREAD_MUTEX_ADAPTIVE_NP : PTHREAD_MUTEX_NORMAL);
+  pthread_mutex_init(&r->mu, &ma);
+  pthread_mutexattr_destroy(&ma);
   pthread_cond_init(&r->cv, NULL);
   pthread_cond_init(&r->done_cv, NULL);
   size_t n1 = r->n ? r->n : 1;
