@@ -48,6 +48,8 @@ seeds_wasm=("$ROOT/$DIR/tests/fuzz/seeds/wasm" "$ROOT/tests/hostile/wasm" "$ROOT
 seeds_proto=("$ROOT/tests/fuzz/seeds/proto" "$ROOT/tests/fuzz/regress/proto")
 seeds_run=("$ROOT/tests/fuzz/seeds/run" "$ROOT/tests/hostile/config" "$ROOT/tests/fuzz/regress/run")
 seeds_component=("$ROOT/tests/components/fixtures" "$ROOT/tests/fuzz/regress/component")
+# yaml compares the fast reader with libyaml: the pipeline corpus plus its own
+seeds_yaml=("$ROOT/tests/fuzz/seeds/yaml" "${seeds_pipeline[@]}" "$ROOT/tests/fuzz/regress/yaml")
 
 # libFuzzer reads seeds from every folder given but writes only to the first:
 # a working corpus per target, kept between runs. Seeds are copied flat into
