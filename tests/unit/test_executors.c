@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "dagwood/dagwood.h"
 
@@ -40,11 +41,19 @@ static int record(dw_call *c, void *user) {
   return dw_call_set_output(c, "x", 1);
 }
 
+/* Outputs one byte and records nothing (for many processors at once). */
+static int plain(dw_call *c, void *user) {
+  (void)user;
+  return dw_call_set_output(c, "x", 1);
+}
+
 static dw_engine *engine(void) {
   dw_engine *e = dw_engine_new(NULL);
   assert_non_null(e);
   dw_processor_def d = {"record", DW_INTENT_TRANSFORM, record, NULL, "records order", NULL};
   assert_int_equal(dw_engine_register(e, &d), 0);
+  dw_processor_def q = {"plain", DW_INTENT_TRANSFORM, plain, NULL, "one byte out", NULL};
+  assert_int_equal(dw_engine_register(e, &q), 0);
   return e;
 }
 
@@ -152,12 +161,117 @@ static void test_hybrid_choice(void **state) {
   dw_engine_free(e);
 }
 
+/* A pipeline whose levels hold one processor each can never run two at
+ * once: it runs on one worker whatever max_concurrency says (no second
+ * worker waiting for nothing), while a wider one uses both. */
+static void test_total_order_one_worker(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  const char *chain = "processors:\n" P("a", "") P("b", "a") P("c", "b") P("d", "c");
+  const char *wide = "processors:\n" PMS("a", "", "50") PMS("b", "", "50");
+  dw_run_options o;
+  dw_run_options_init(&o);
+  o.max_concurrency = 2;
+  dw_pipeline *p = dw_pipeline_load_string(e, "c.yaml", chain, strlen(chain), NULL, NULL);
+  assert_non_null(p);
+  dw_result *r = dw_pipeline_run(e, p, "x", 1, &o);
+  assert_non_null(r);
+  for (size_t i = 0; i < dw_result_count(r); i++)
+    assert_int_equal(dw_result_processor(r, i)->thread, 0);
+  dw_result_free(r);
+  dw_pipeline_free(p);
+  p = dw_pipeline_load_string(e, "w.yaml", wide, strlen(wide), NULL, NULL);
+  assert_non_null(p);
+  o.strategy = DW_STRATEGY_WORK_QUEUE;
+  r = dw_pipeline_run(e, p, "x", 1, &o);
+  assert_non_null(r);
+  assert_int_not_equal(dw_result_processor(r, 0)->thread, dw_result_processor(r, 1)->thread);
+  dw_result_free(r);
+  dw_pipeline_free(p);
+  dw_engine_free(e);
+}
+
+/* The per-processor reports are filled on first use: several threads that
+ * ask at once all see the same, complete reports. */
+typedef struct reader_arg {
+  const dw_result *r;
+  unsigned long sum; /* attempts + status + output bytes, over all reports */
+} reader_arg;
+
+static void *read_reports(void *arg) {
+  reader_arg *a = arg;
+  for (size_t i = 0; i < dw_result_count(a->r); i++) {
+    const dw_proc_report *pr = dw_result_processor(a->r, i);
+    a->sum += pr->attempts + (unsigned)pr->status + pr->output_len + (pr->id[0] == 'n');
+  }
+  return NULL;
+}
+
+static void test_reports_concurrent_first_use(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  char yaml[8192] = "processors:\n";
+  for (int i = 0; i < 60; i++) {
+    char line[128];
+    if (i == 0)
+      snprintf(line, sizeof line, "  - {id: n%d, type: local, processor: plain}\n", i);
+    else
+      snprintf(line, sizeof line,
+               "  - {id: n%d, type: local, processor: plain, depends_on: [n%d]}\n", i, i / 2);
+    strcat(yaml, line);
+  }
+  dw_pipeline *p = dw_pipeline_load_string(e, "t.yaml", yaml, strlen(yaml), NULL, NULL);
+  assert_non_null(p);
+  for (int round = 0; round < 20; round++) {
+    dw_result *r = dw_pipeline_run(e, p, "x", 1, NULL);
+    assert_non_null(r);
+    enum { T = 4 };
+    pthread_t th[T];
+    reader_arg args[T];
+    for (int t = 0; t < T; t++) {
+      args[t] = (reader_arg){r, 0};
+      assert_int_equal(pthread_create(&th[t], NULL, read_reports, &args[t]), 0);
+    }
+    for (int t = 0; t < T; t++) pthread_join(th[t], NULL);
+    /* 60 succeeded processors, one attempt and one output byte each */
+    unsigned long want = 60ul * (1 + (unsigned)DW_PROC_SUCCEEDED + 1 + 1);
+    for (int t = 0; t < T; t++) assert_int_equal(args[t].sum, want);
+    dw_result_free(r);
+  }
+  dw_pipeline_free(p);
+  dw_engine_free(e);
+}
+
+/* Back-to-back processors share a clock reading: a slow processor's time
+ * still counts as its own, not its successor's. */
+static void test_durations_back_to_back(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  const char *y = "processors:\n" P("a", "") PMS("b", "a", "30") P("c", "b");
+  dw_pipeline *p = dw_pipeline_load_string(e, "d.yaml", y, strlen(y), NULL, NULL);
+  assert_non_null(p);
+  dw_result *r = dw_pipeline_run(e, p, "x", 1, NULL);
+  assert_non_null(r);
+  assert_true(dw_result_processor(r, 1)->duration_us >= 30000);
+  assert_true(dw_result_processor(r, 0)->duration_us < 15000);
+  assert_true(dw_result_processor(r, 2)->duration_us < 15000);
+  /* c started after b ended */
+  assert_true(dw_result_processor(r, 2)->start_ns >=
+              dw_result_processor(r, 1)->start_ns + 30000000ull);
+  dw_result_free(r);
+  dw_pipeline_free(p);
+  dw_engine_free(e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_level_barrier),
       cmocka_unit_test(test_one_worker_orders),
       cmocka_unit_test(test_work_queue_critical_path_first),
       cmocka_unit_test(test_hybrid_choice),
+      cmocka_unit_test(test_total_order_one_worker),
+      cmocka_unit_test(test_reports_concurrent_first_use),
+      cmocka_unit_test(test_durations_back_to_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
