@@ -241,7 +241,9 @@ typedef struct dw_proc_report {
   const uint8_t *output; /* NULL unless succeeded */
   size_t output_len;
   unsigned attempts;
-  uint64_t duration_us; /* all attempts, backoff excluded */
+  uint64_t duration_us; /* all attempts, backoff excluded; a processor started straight
+                           after another on the same worker may include the engine's
+                           bookkeeping between them (tens of ns) */
   uint64_t start_ns;    /* from the run's start, first attempt */
   unsigned thread;      /* worker that ran the last attempt */
   int error_code;       /* 0 when no error */
