@@ -30,17 +30,28 @@ struct dw_call {
   bool oom;
 };
 
-/* Inline: it is on every processor's path, and a known-size clear compiles
- * to a few stores. */
+/* Inline: it is on every processor's path. Field by field, not memset:
+ * gcc turns a clear of this size into `rep stos`, whose start-up cost was
+ * a tenth of a no-op processor's scheduling. */
 static inline void dw_call_init(dw_call *c, const char *id, const uint8_t *in, size_t len,
                                 const dw_val *options) {
-  memset(c, 0, sizeof *c);
   c->processor_id = id;
   c->input = in;
   c->input_len = len;
   c->options = options;
   c->attempt = 1;
+  c->cancel = NULL;
+  c->deadline_ns = 0;
+  c->out = NULL;
+  c->out_len = c->out_cap = 0;
+  c->has_out = false;
+  c->md = NULL;
+  c->md_n = c->md_cap = 0;
+  c->err_code = 0;
+  c->err_msg = NULL;
+  c->oom = false;
 }
+
 /* Free the outcome (output, metadata, error). */
 void dw_call_clear(dw_call *c);
 /* Hand the output buffer over to the caller (who frees it); the call forgets it. */
