@@ -2,19 +2,28 @@
  * executors share, and the data-flow rules of SPEC sections 3 and 4.
  *
  * A run has k workers (k = max_concurrency, at most the processor count):
- * pool threads and, for dw_pipeline_run, the calling thread. They share one
- * lock per run. Under it a worker resolves what finished, releases the
- * dependents whose last dependency resolved, and picks its next processor;
- * the processor itself runs outside the lock. The executors differ only in
- * how a ready processor is picked (the policy functions below):
+ * pool threads and, for dw_pipeline_run, the calling thread. The executors
+ * differ in how a ready processor is picked:
  *   work_queue  ready processors by priority — longest remaining path first,
  *               then rank — in a hierarchical bitset (exec/bitq.h);
  *   level       one bucket per level, and a level opens only when every
  *               processor of the one before it has resolved (a barrier);
  *   reactive    a finishing worker keeps the first dependent it released and
- *               pushes the others on its own stack; idle workers steal;
+ *               pushes the others on its own deque; idle workers steal;
  *   hybrid      one of the three, chosen from the graph's shape and the
  *               number of workers (core/pipeline.c, dw_hybrid_choose).
+ *
+ * work_queue and level share one lock per run (work()). Under it a worker
+ * resolves what finished, releases the dependents whose last dependency
+ * resolved, and picks its next processors; the processors run outside it.
+ *
+ * reactive takes no lock on its common path (work_steal()): dependencies
+ * are counted with atomic adds, ready processors live on lock-free
+ * work-stealing deques (exec/deque.h), and each worker counts what it
+ * resolved locally and adds it to the run's count when it runs out of work.
+ * The run lock is taken only for what is rare: a failed attempt (retries,
+ * the fail_fast horizon), processors with a timeout (their deadline timer
+ * looks at their state), a cancel, retries coming back, and sleeping.
  *
  * Determinism: which dependency feeds a processor, what it outputs, and its
  * status depend only on the pipeline, the input and the processors, never on
@@ -32,6 +41,8 @@
 #include "core/result.h"
 #include "exec/bitq.h"
 #include "exec/clock.h"
+#include "exec/deque.h"
+#include "exec/fence.h"
 #include "exec/payload.h"
 #include "exec/pool.h"
 #include "exec/state.h"
@@ -48,12 +59,30 @@ enum { RETRY_CAP_MS = 30000, DEFAULT_RETRY_BASE_MS = 100 };
 enum { DW_BATCH = 8 };      /* most processors a worker takes per lock */
 enum { SLACK_WIDTH = 512 }; /* see the run lock in run_new */
 
-/* A worker's ready list: the owner pops the newest (v[n-1]), thieves take
- * the oldest (v[head]); both O(1). */
+/* A growable array of ranks (the level executor's retries, reactive's
+ * injected processors, the processors waiting for a retry). */
 typedef struct stack {
   uint32_t *v;
-  size_t head, n, cap;
+  size_t n, cap;
 } stack;
+
+enum { NO_PROC = UINT32_MAX }; /* reactive: a worker's current processor when none */
+
+/* reactive: the processor a worker runs, on a cache line of its own (each
+ * worker stores it twice per processor). */
+typedef struct current_slot {
+  _Alignas(64) _Atomic uint32_t x;
+} current_slot;
+
+/* What a worker carries between its processors. */
+typedef struct worker {
+  unsigned slot;
+  /* reactive only */
+  int64_t next;     /* the dependent it keeps for itself; -1 if none */
+  unsigned npushed; /* pushed on its deque since it last woke a sleeper */
+  uint32_t nres;    /* resolved here, not yet subtracted from the run's count */
+  uint32_t nok;     /* of them, succeeded */
+} worker;
 
 struct dw_run {
   atomic_uint refs;
@@ -76,7 +105,7 @@ struct dw_run {
   pthread_mutex_t mu;
   pthread_cond_t cv;      /* workers waiting for work */
   pthread_cond_t done_cv; /* dw_run_wait */
-  unsigned nwaiting;
+  unsigned nwaiting;      /* work(): sleeping on cv */
   /* For workers that spin before they sleep (read without the lock):
    * how many ready processors were left when the lock was last released,
    * and whether the run is finished. */
@@ -84,10 +113,13 @@ struct dw_run {
   atomic_bool done_pub;
   bool spin;             /* idle workers may spin (no more workers than CPUs) */
   atomic_uint nspinning; /* at most one spins at a time */
-  uint32_t unresolved;
-  uint32_t nok; /* processors resolved as succeeded */
-  bool finished, user_cancelled;
-  uint32_t fail_rank; /* lowest failed rank (fail_fast); n if none */
+  uint32_t unresolved;   /* work(): under the lock */
+  uint32_t nok;          /* work(): processors resolved as succeeded */
+  bool finished;         /* under the lock */
+  /* Changed under the lock, read without it by reactive's workers. */
+  atomic_bool user_cancelled;
+  atomic_uint fail_rank; /* lowest failed rank (fail_fast); n if none */
+  stack rwait;           /* under the lock: processors waiting for a retry */
   atomic_uint next_slot;
   /* What each worker took out of the lock: inflight[slot * DW_BATCH + i],
    * ninflight[slot] of them. Written and read only under the lock (a worker
@@ -98,7 +130,7 @@ struct dw_run {
   uint32_t *inflight;
   unsigned *ninflight;
   node_state *ns;
-  uint32_t *work_list; /* resolve()'s work list */
+  uint32_t *work_list; /* resolve()'s work lists */
 
   /* policies */
   dw_bitq ready;         /* work_queue: priority positions (pipeline's wq_pos) */
@@ -108,9 +140,19 @@ struct dw_run {
   uint32_t *level_left;  /* level: unresolved per level */
   uint32_t *bucket;      /* level: laid out like level_nodes */
   uint32_t cur_level;
-  stack retryq;    /* level: re-attempts of the open level */
-  stack *stacks;   /* reactive: one per worker */
-  size_t nstacked; /* reactive: entries on all stacks */
+  stack retryq; /* level: re-attempts of the open level */
+
+  /* reactive (work_steal) */
+  bool steal;
+  bool asym;             /* exec/fence.h: publishing current needs no fence */
+  dw_deque *dq;          /* one per worker */
+  current_slot *current; /* per worker: the processor it runs, NO_PROC */
+  atomic_uint left;      /* unresolved, less what workers hold in nres */
+  atomic_uint oks;       /* succeeded, as flushed by workers */
+  atomic_uint nsleep;    /* workers about to sleep or asleep on cv */
+  atomic_uint epoch;     /* changed (under the lock) to wake sleepers */
+  stack inject;          /* under the lock: retries come back here */
+  atomic_size_t ninject; /* inject.n, for a look without the lock */
 };
 
 /* ------------------------------------------------------------ policies */
@@ -127,9 +169,18 @@ static int stack_push(stack *s, uint32_t x) {
   return 0;
 }
 
-/* Make x runnable. Only allocation in the reactive/level retry stacks can
- * fail; a node that cannot be queued is resolved as failed by the caller. */
-static int policy_push(dw_run *r, uint32_t x, unsigned slot) {
+static void stack_remove(stack *s, uint32_t x) {
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i] == x) {
+      s->v[i] = s->v[--s->n];
+      return;
+    }
+}
+
+/* Make x runnable (work_queue and level, under the lock). Only allocation
+ * in level's retry stack can fail; a node that cannot be queued is
+ * resolved as failed by the caller. */
+static int policy_push(dw_run *r, uint32_t x) {
   switch (r->strategy) {
     case DW_STRATEGY_LEVEL: {
       uint32_t l = r->p->nodes[x].level;
@@ -137,10 +188,6 @@ static int policy_push(dw_run *r, uint32_t x, unsigned slot) {
       r->bucket[r->p->level_off[l] + r->bucket_fill[l]++] = x;
       return 0;
     }
-    case DW_STRATEGY_REACTIVE:
-      if (stack_push(&r->stacks[slot % r->k], x) != 0) return -1;
-      r->nstacked++;
-      return 0;
     default: {
       dw_bitq_insert(&r->ready, r->p->wq_pos[x]);
       r->hlen++;
@@ -163,14 +210,12 @@ static size_t policy_avail(dw_run *r) {
       return r->retryq.n + (r->cur_level < r->p->nlevels
                                 ? r->bucket_fill[r->cur_level] - r->bucket_take[r->cur_level]
                                 : 0);
-    case DW_STRATEGY_REACTIVE:
-      return r->nstacked;
     default:
       return r->hlen;
   }
 }
 
-static int64_t policy_pop(dw_run *r, unsigned slot) {
+static int64_t policy_pop(dw_run *r) {
   switch (r->strategy) {
     case DW_STRATEGY_LEVEL: {
       if (r->retryq.n) return r->retryq.v[--r->retryq.n];
@@ -178,25 +223,6 @@ static int64_t policy_pop(dw_run *r, unsigned slot) {
       uint32_t l = r->cur_level;
       if (l >= r->p->nlevels || r->bucket_take[l] == r->bucket_fill[l]) return -1;
       return r->bucket[r->p->level_off[l] + r->bucket_take[l]++];
-    }
-    case DW_STRATEGY_REACTIVE: {
-      stack *own = &r->stacks[slot % r->k];
-      if (r->nstacked == 0) return -1;
-      r->nstacked--;
-      if (own->n > own->head) {
-        uint32_t x = own->v[--own->n];
-        if (own->n == own->head) own->n = own->head = 0;
-        return x;
-      }
-      for (unsigned i = 1; i < r->k; i++) { /* steal the oldest of another */
-        stack *s = &r->stacks[(slot + i) % r->k];
-        if (s->n > s->head) {
-          uint32_t x = s->v[s->head++];
-          if (s->n == s->head) s->n = s->head = 0;
-          return x;
-        }
-      }
-      return -1;
     }
     default: {
       int64_t i = dw_bitq_pop_min(&r->ready);
@@ -229,12 +255,18 @@ static void publish_avail(dw_run *r) {
     atomic_store_explicit(&r->avail_pub, a, memory_order_relaxed);
 }
 
+/* work(): whether a worker published ready processors, or the end. */
+static bool published_work(dw_run *r) {
+  return atomic_load_explicit(&r->avail_pub, memory_order_relaxed) ||
+         atomic_load_explicit(&r->done_pub, memory_order_relaxed);
+}
+
 /* An idle worker spins a while (without the lock) before it sleeps: a
  * futex sleep and wake-up cost microseconds, while in a graph with some
  * width the next ready processor is usually a few hundred nanoseconds
  * away. Returns true when work may be there (or the run finished). */
 enum { SPIN_NS = 50000, SPIN_ROUNDS = 4 };
-static bool spin_for_work(dw_run *r) {
+static bool spin_for_work(dw_run *r, bool (*seen_work)(dw_run *)) {
   /* one spinner is enough to take the next hand-off; more would only take
    * CPU time from the workers that run processors */
   if (atomic_fetch_add_explicit(&r->nspinning, 1, memory_order_relaxed) != 0) {
@@ -245,8 +277,7 @@ static bool spin_for_work(dw_run *r) {
   uint64_t t0 = dw_ticks(r->rate);
   uint64_t budget = r->rate->tsc ? (uint64_t)(SPIN_NS * r->rate->per_ns) : SPIN_NS;
   for (unsigned i = 1;; i++) {
-    if (atomic_load_explicit(&r->avail_pub, memory_order_relaxed) ||
-        atomic_load_explicit(&r->done_pub, memory_order_relaxed)) {
+    if (seen_work(r)) {
       seen = true;
       break;
     }
@@ -259,12 +290,99 @@ static bool spin_for_work(dw_run *r) {
   return seen;
 }
 
-/* Resolve x (under the lock) and release its dependents, iteratively:
- * dependents that cannot run (skipped, cancelled) are resolved in the same
- * sweep, the others are pushed to the policy for worker `slot`. */
-static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, unsigned slot) {
+static bool cancelled(const dw_run *r) {
+  return atomic_load_explicit(&r->user_cancelled, memory_order_seq_cst);
+}
+
+static uint32_t horizon(const dw_run *r) {
+  return atomic_load_explicit(&r->fail_rank, memory_order_seq_cst);
+}
+
+/* May x not start? (the lock, or for reactive a published current) */
+static bool gated(const dw_run *r, uint32_t x) {
+  return cancelled(r) || (r->failure == DW_FAILURE_FAIL_FAST && x > horizon(r));
+}
+
+static const char *gate_reason(const dw_run *r) {
+  return cancelled(r) ? "the run was cancelled" : "fail_fast: an earlier processor failed";
+}
+
+/* Under the lock: the last processor resolved. */
+static void finish_run(dw_run *r) {
+  r->finished = true;
+  atomic_store_explicit(&r->done_pub, true, memory_order_seq_cst);
+  atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
+  pthread_cond_broadcast(&r->cv);
+  pthread_cond_broadcast(&r->done_cv);
+}
+
+/* reactive: add what worker w resolved to the run's count (never under
+ * the lock). The worker that brings it to zero ends the run. */
+static void flush_counts(dw_run *r, worker *w) {
+  if (!w->nres) return;
+  atomic_fetch_add_explicit(&r->oks, w->nok, memory_order_relaxed);
+  uint32_t nres = w->nres;
+  w->nres = w->nok = 0;
+  if (atomic_fetch_sub_explicit(&r->left, nres, memory_order_acq_rel) == nres) {
+    pthread_mutex_lock(&r->mu);
+    finish_run(r);
+    pthread_mutex_unlock(&r->mu);
+  }
+}
+
+/* reactive: wake a sleeping worker for what w pushed. The pushes stored
+ * their deque's bottom sequentially consistently, and a worker counts
+ * itself in nsleep before its last look at the deques: either it sees the
+ * work or this sees it. */
+static bool wake_sleepers(dw_run *r, worker *w) {
+  unsigned pushed = w->npushed;
+  w->npushed = 0;
+  if (!pushed || atomic_load_explicit(&r->nsleep, memory_order_seq_cst) == 0) return false;
+  pthread_mutex_lock(&r->mu);
+  atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
+  if (pushed > 1)
+    pthread_cond_broadcast(&r->cv);
+  else
+    pthread_cond_signal(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+  return true;
+}
+
+/* reactive, under the lock: queue x for any worker (from a thread that
+ * owns no deque: a retry timer). */
+static int inject(dw_run *r, uint32_t x) {
+  if (stack_push(&r->inject, x) != 0) return -1;
+  atomic_store_explicit(&r->ninject, r->inject.n, memory_order_seq_cst);
+  atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
+  pthread_cond_signal(&r->cv);
+  return 0;
+}
+
+/* reactive: make z runnable by worker w, which keeps the lowest-ranked of
+ * what it releases for itself (see resolve) and pushes the others. */
+static int steal_push(dw_run *r, worker *w, uint32_t z) {
+  if (!w) return inject(r, z);
+  if (w->next >= 0) {
+    if (dw_deque_push(&r->dq[w->slot], (uint32_t)w->next) != 0) return -1;
+    w->npushed++;
+  }
+  w->next = z;
+  return 0;
+}
+
+/* Resolve x and release its dependents, iteratively: dependents that
+ * cannot run (skipped, cancelled) are resolved in the same sweep, the
+ * others are made runnable. work(): under the lock. reactive: by the worker
+ * w that ran x, or under the lock with w NULL; the dependency counts are
+ * atomic, so exactly one resolver of a processor's dependencies sees its
+ * last one resolve. */
+static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, worker *w) {
   const dw_pipeline *p = r->p;
-  uint32_t *work_list = r->work_list; /* n entries: each node is resolved once */
+  bool steal = r->steal;
+  /* n entries, since each node is resolved once; reactive resolves in
+   * several threads at once: one list per worker, and one for under the
+   * lock (see run_new) */
+  uint32_t *work_list = r->work_list + (size_t)(w ? w->slot : r->k) * (steal ? r->n : 0);
   size_t nwork = 0;
   node_state *s = &r->ns[x];
   s->state = NS_DONE;
@@ -273,33 +391,50 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
   work_list[nwork++] = x;
   while (nwork) {
     uint32_t y = work_list[--nwork];
-    r->unresolved--;
-    if (r->strategy == DW_STRATEGY_LEVEL) r->level_left[p->nodes[y].level]--;
     bool ok = r->ns[y].status == DW_PROC_SUCCEEDED;
-    r->nok += ok;
+    if (!steal) {
+      r->unresolved--;
+      r->nok += ok;
+      if (r->strategy == DW_STRATEGY_LEVEL) r->level_left[p->nodes[y].level]--;
+    } else if (w) {
+      w->nres++;
+      w->nok += ok;
+    } else {
+      atomic_fetch_add_explicit(&r->oks, ok, memory_order_relaxed);
+      if (atomic_fetch_sub_explicit(&r->left, 1, memory_order_acq_rel) == 1) finish_run(r);
+    }
     const dw_plan_node *pn = &p->nodes[y];
-    /* a stack (reactive) gets the dependents in reverse, a queue in order:
-     * either way the lowest rank is taken first */
-    bool lifo = r->strategy == DW_STRATEGY_REACTIVE;
+    uint64_t inc = 1 | (uint64_t)ok << 32;
+    /* a queue gets the dependents in order; reactive in reverse, so that
+     * the lowest rank is the one its worker keeps */
     for (uint32_t i = 0; i < pn->nsucc; i++) {
-      uint32_t z = p->succ[pn->succ_off + (lifo ? pn->nsucc - 1 - i : i)];
+      uint32_t z = p->succ[pn->succ_off + (steal ? pn->nsucc - 1 - i : i)];
       node_state *t = &r->ns[z];
       const dw_plan_node *zn = &p->nodes[z];
-      t->ok_deps += ok;
-      if (++t->resolved_deps != zn->npred) continue;
+      uint64_t deps;
+      if (!steal) {
+        deps = atomic_load_explicit(&t->deps, memory_order_relaxed) + inc;
+        atomic_store_explicit(&t->deps, deps, memory_order_relaxed);
+      } else if (zn->npred == 1) {
+        deps = inc; /* its only dependency: nobody else counts it */
+      } else {
+        deps = atomic_fetch_add_explicit(&t->deps, inc, memory_order_acq_rel) + inc;
+      }
+      if ((uint32_t)deps != zn->npred) continue;
+      uint32_t ok_deps = (uint32_t)(deps >> 32);
       const char *why = NULL;
       dw_proc_status zst = DW_PROC_CANCELLED;
-      if (r->user_cancelled) {
+      if (cancelled(r)) {
         why = "the run was cancelled";
-      } else if (r->failure == DW_FAILURE_FAIL_FAST && z > r->fail_rank) {
+      } else if (r->failure == DW_FAILURE_FAIL_FAST && z > horizon(r)) {
         why = "fail_fast: an earlier processor failed";
-      } else if (r->failure == DW_FAILURE_CONTINUE_ON_ERROR && t->ok_deps < zn->npred) {
+      } else if (r->failure == DW_FAILURE_CONTINUE_ON_ERROR && ok_deps < zn->npred) {
         zst = DW_PROC_SKIPPED, why = "a dependency did not succeed";
-      } else if (r->failure == DW_FAILURE_BEST_EFFORT && t->ok_deps == 0) {
+      } else if (r->failure == DW_FAILURE_BEST_EFFORT && ok_deps == 0) {
         zst = DW_PROC_SKIPPED, why = "no dependency succeeded";
       } else {
         t->state = NS_READY;
-        if (policy_push(r, z, slot) == 0) continue;
+        if ((steal ? steal_push(r, w, z) : policy_push(r, z)) == 0) continue;
         zst = DW_PROC_FAILED, why = "out of memory queueing the processor";
         t->err_code = 500;
       }
@@ -309,27 +444,36 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
       work_list[nwork++] = z;
     }
   }
-  if (r->unresolved == 0) {
-    r->finished = true;
-    atomic_store_explicit(&r->done_pub, true, memory_order_relaxed);
-    pthread_cond_broadcast(&r->cv);
-    pthread_cond_broadcast(&r->done_cv);
-  }
+  if (!steal && r->unresolved == 0) finish_run(r);
 }
 
-/* Lower the fail_fast horizon to rank x: processors ranked after it will
- * not start, running ones are asked to stop, waiting retries are dropped. */
-static void fail_fast_at(dw_run *r, uint32_t x, unsigned slot) {
-  if (x >= r->fail_rank) return;
-  r->fail_rank = x;
-  for (unsigned i = 0; i < r->k * DW_BATCH; i++) {
-    if (i % DW_BATCH >= r->ninflight[i / DW_BATCH]) continue;
-    uint32_t y = r->inflight[i];
-    if (y > x) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
+/* Lower the fail_fast horizon to rank x (under the lock): processors ranked
+ * after it will not start, running ones are asked to stop, waiting retries
+ * are dropped. */
+static void fail_fast_at(dw_run *r, uint32_t x, worker *w) {
+  if (x >= horizon(r)) return;
+  atomic_store_explicit(&r->fail_rank, x, memory_order_seq_cst);
+  if (r->steal) {
+    /* a worker publishes its processor, then looks at the horizon: it sees
+     * the new one or is seen here */
+    dw_fence_heavy();
+    for (unsigned i = 0; i < r->k; i++) {
+      uint32_t y = atomic_load_explicit(&r->current[i].x, memory_order_seq_cst);
+      if (y != NO_PROC && y > x) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
+    }
+  } else {
+    for (unsigned i = 0; i < r->k * DW_BATCH; i++) {
+      if (i % DW_BATCH >= r->ninflight[i / DW_BATCH]) continue;
+      uint32_t y = r->inflight[i];
+      if (y > x) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
+    }
   }
-  for (uint32_t y = x + 1; y < r->n; y++)
-    if (r->ns[y].state == NS_RETRY_WAIT)
-      resolve(r, y, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", slot);
+  for (size_t i = r->rwait.n; i-- > 0;) {
+    uint32_t y = r->rwait.v[i];
+    if (y <= x) continue;
+    stack_remove(&r->rwait, y);
+    resolve(r, y, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", w);
+  }
 }
 
 /* The dependency whose output feeds x (SPEC 3): input_from if it succeeded,
@@ -361,15 +505,23 @@ static void deadline_cb(void *owner, uint32_t x, uint32_t attempt) {
   pthread_mutex_unlock(&r->mu);
 }
 
+/* Under the lock: x's back-off is over (or its timer could not be armed):
+ * queue it again — for worker w, or with w NULL for any. */
+static void requeue(dw_run *r, uint32_t x, worker *w) {
+  node_state *s = &r->ns[x];
+  if (r->finished || s->state != NS_RETRY_WAIT) return; /* cancelled meanwhile */
+  stack_remove(&r->rwait, x);
+  s->state = NS_READY;
+  if ((r->steal ? steal_push(r, w, x) : policy_push(r, x)) != 0)
+    resolve(r, x, DW_PROC_FAILED, "out of memory queueing a retry", w);
+}
+
 static void retry_cb(void *owner, uint32_t x, uint32_t unused) {
   (void)unused;
   dw_run *r = owner;
   pthread_mutex_lock(&r->mu);
-  node_state *s = r->finished ? NULL : &r->ns[x]; /* finished: states may be the result's */
-  if (s && s->state == NS_RETRY_WAIT) {
-    s->state = NS_READY;
-    if (policy_push(r, x, 0) != 0)
-      resolve(r, x, DW_PROC_FAILED, "out of memory queueing a retry", 0);
+  requeue(r, x, NULL);
+  if (!r->steal) {
     wake(r, 0);
     publish_avail(r);
   }
@@ -488,7 +640,7 @@ static void prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o
  * prepare_outcome. Returns the back-off in ns when a retry must be
  * scheduled (the caller does it outside the lock). A successful attempt's
  * call is left for the caller to clear outside the lock. */
-static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
+static uint64_t finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *o) {
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
   dw_call *c = &o->call;
@@ -502,10 +654,10 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out
     c->md = NULL;
     c->md_n = 0;
     o->to_clear = true;
-    if (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank)
-      resolve(r, x, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", slot);
+    if (r->failure == DW_FAILURE_FAIL_FAST && x > horizon(r))
+      resolve(r, x, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", w);
     else
-      resolve(r, x, DW_PROC_SUCCEEDED, NULL, slot);
+      resolve(r, x, DW_PROC_SUCCEEDED, NULL, w);
     return 0;
   }
   if (o->producer == (int32_t)x) dw_payload_unref(o->out); /* timed out after all: dropped */
@@ -525,37 +677,24 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, unsigned slot, attempt_out
     s->err_msg = strdup(c->err_msg ? c->err_msg : "processor failed without a message");
   }
   dw_call_clear(c);
-  bool stopped = r->user_cancelled || (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank);
-  if (stopped) {
-    resolve(r, x, DW_PROC_CANCELLED,
-            r->user_cancelled ? "the run was cancelled" : "fail_fast: an earlier processor failed",
-            slot);
+  if (gated(r, x)) {
+    resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), w);
     return 0;
   }
-  if (s->attempts <= pn->retries) {
+  if (s->attempts <= pn->retries && stack_push(&r->rwait, x) == 0) {
     s->state = NS_RETRY_WAIT;
     return backoff_ns(r, s->attempts);
   }
-  resolve(r, x, DW_PROC_FAILED, NULL, slot);
-  if (r->failure == DW_FAILURE_FAIL_FAST) fail_fast_at(r, x, slot);
+  resolve(r, x, DW_PROC_FAILED, NULL, w);
+  if (r->failure == DW_FAILURE_FAIL_FAST) fail_fast_at(r, x, w);
   return 0;
-}
-
-/* May x start now? (under the lock) */
-static bool gated(const dw_run *r, uint32_t x) {
-  return r->user_cancelled || (r->failure == DW_FAILURE_FAIL_FAST && x > r->fail_rank);
-}
-
-static const char *gate_reason(const dw_run *r) {
-  return r->user_cancelled ? "the run was cancelled" : "fail_fast: an earlier processor failed";
 }
 
 /* A worker's life in one run. Under the lock it records what it finished and
  * takes its next processors: one, or — with several workers and a queue
  * policy — up to DW_BATCH when many are ready (a fair share, so that the
  * others keep busy): one lock round trip for several no-op-sized
- * processors. reactive never batches: its point is that a completion hands
- * the next processor over at once. Workers leave only once the run is
+ * processors. Workers leave only once the run is
  * finished; one that armed a timer then drops the run's timers, so that no
  * timer it armed after dw_run_wait's own sweep can outlive the run. */
 static void work(dw_run *r, unsigned slot) {
@@ -565,16 +704,17 @@ static void work(dw_run *r, unsigned slot) {
   unsigned nprev = 0; /* outs of the last batch, cleared after the next unlock */
   uint64_t delays[DW_BATCH];
   worker_clock wc = {0, false};
+  worker w = {.slot = slot, .next = -1};
   unsigned spins = 0; /* spin rounds since this worker last found work */
   pthread_mutex_lock(&r->mu);
   while (!r->finished) {
     unsigned nb = 0, want = 1;
     while (nb < want) {
-      int64_t got = policy_pop(r, slot);
+      int64_t got = policy_pop(r);
       if (got < 0) break;
       uint32_t x = (uint32_t)got;
       if (gated(r, x)) {
-        resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), slot);
+        resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), &w);
         continue;
       }
       node_state *s = &r->ns[x];
@@ -582,7 +722,7 @@ static void work(dw_run *r, unsigned slot) {
       s->attempts++;
       atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
       batch[nb++] = x;
-      if (nb == 1 && r->k > 1 && r->strategy != DW_STRATEGY_REACTIVE) {
+      if (nb == 1 && r->k > 1) {
         size_t share = policy_avail(r) / r->k;
         want = share + 1 < DW_BATCH ? (unsigned)share + 1 : DW_BATCH;
       }
@@ -594,7 +734,7 @@ static void work(dw_run *r, unsigned slot) {
         spins++;
         publish_avail(r);
         pthread_mutex_unlock(&r->mu);
-        bool seen = spin_for_work(r);
+        bool seen = spin_for_work(r, published_work);
         pthread_mutex_lock(&r->mu);
         /* nothing came: sleep next time — after looking once more under
          * the lock, since a worker that queued work while this one spun
@@ -641,11 +781,11 @@ static void work(dw_run *r, unsigned slot) {
       uint32_t x = batch[i];
       if (outs[i].failed == -1) {
         r->ns[x].attempts--;
-        resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), slot);
+        resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), &w);
         continue;
       }
       if (outs[i].failed) wc.fresh = false; /* its message was formatted: not cheap */
-      uint64_t delay = finish_attempt(r, x, slot, &outs[i]);
+      uint64_t delay = finish_attempt(r, x, &w, &outs[i]);
       if (delay) {
         batch[nretry] = x;
         delays[nretry++] = delay;
@@ -663,13 +803,8 @@ static void work(dw_run *r, unsigned slot) {
       pthread_mutex_lock(&r->mu);
       /* the run may have ended meanwhile (fail_fast or a cancel resolved the
        * waiting retries) and its states moved to the result */
-      for (unsigned i = 0; i < nretry && !r->finished; i++) {
-        node_state *s = &r->ns[batch[i]];
-        if (trc[i] != 0 && s->state == NS_RETRY_WAIT) {
-          s->state = NS_READY;
-          if (policy_push(r, batch[i], slot) != 0) resolve(r, batch[i], DW_PROC_FAILED, NULL, slot);
-        }
-      }
+      for (unsigned i = 0; i < nretry; i++)
+        if (trc[i] != 0) requeue(r, batch[i], &w);
     }
   }
   pthread_mutex_unlock(&r->mu);
@@ -677,13 +812,163 @@ static void work(dw_run *r, unsigned slot) {
   if (armed) dw_timer_cancel_owner(&r->engine->pool, r);
 }
 
+/* ------------------------------------------------ reactive: no run lock */
+
+/* Whether another worker's deque, the injected retries or the run's end
+ * could give an idle worker something to do (a look, no lock). */
+static bool work_visible(dw_run *r) {
+  for (unsigned i = 0; i < r->k; i++)
+    if (dw_deque_nonempty(&r->dq[i])) return true;
+  return atomic_load_explicit(&r->ninject, memory_order_seq_cst) ||
+         atomic_load_explicit(&r->done_pub, memory_order_seq_cst);
+}
+
+/* Take work from elsewhere: the oldest of another worker's deque, else an
+ * injected retry. -1 if none. */
+static int64_t steal_work(dw_run *r, unsigned slot) {
+  for (unsigned i = 1; i < r->k; i++) {
+    dw_deque *d = &r->dq[(slot + i) % r->k];
+    int64_t x;
+    while ((x = dw_deque_steal(d)) == DW_DQ_LOST) {
+    }
+    if (x >= 0) return x;
+  }
+  int64_t x = -1;
+  if (atomic_load_explicit(&r->ninject, memory_order_seq_cst)) {
+    pthread_mutex_lock(&r->mu);
+    if (r->inject.n) {
+      x = r->inject.v[--r->inject.n];
+      atomic_store_explicit(&r->ninject, r->inject.n, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&r->mu);
+  }
+  return x;
+}
+
+/* Sleep until a worker pushes work, a retry comes back or the run ends
+ * (an event count: a waker changes epoch under the lock, see
+ * wake_sleepers). */
+static void sleep_for_work(dw_run *r) {
+  unsigned key = atomic_load_explicit(&r->epoch, memory_order_seq_cst);
+  atomic_fetch_add_explicit(&r->nsleep, 1, memory_order_seq_cst);
+  if (!work_visible(r)) {
+    pthread_mutex_lock(&r->mu);
+    while (atomic_load_explicit(&r->epoch, memory_order_relaxed) == key && !r->finished)
+      pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+  }
+  atomic_fetch_sub_explicit(&r->nsleep, 1, memory_order_seq_cst);
+}
+
+/* Run x, taken by worker w, and resolve it. */
+static void run_one(dw_run *r, worker *w, uint32_t x, worker_clock *wc, bool *armed) {
+  const dw_plan_node *pn = &r->p->nodes[x];
+  node_state *s = &r->ns[x];
+  /* the deadline timer of a processor with a timeout reads its state under
+   * the lock (and one may be left from an earlier attempt): its state
+   * changes under the lock too */
+  bool timed = pn->timeout > 0;
+  if (timed) {
+    pthread_mutex_lock(&r->mu);
+    wc->fresh = false;
+  }
+  s->state = NS_RUNNING;
+  s->attempts++;
+  atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
+  /* published before the gate is looked at: a cancel or a lower fail_fast
+   * horizon is either seen here or sees x and raises its cancel flag (the
+   * canceller's dw_fence_heavy orders this store before the gate's load,
+   * or this store is a fence itself) */
+  if (r->asym) {
+    atomic_store_explicit(&r->current[w->slot].x, x, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+  } else {
+    atomic_store_explicit(&r->current[w->slot].x, x, memory_order_seq_cst);
+  }
+  if (gated(r, x)) {
+    atomic_store_explicit(&r->current[w->slot].x, NO_PROC, memory_order_relaxed);
+    s->attempts--;
+    resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), w);
+    if (timed) pthread_mutex_unlock(&r->mu);
+    wc->fresh = false;
+    wake_sleepers(r, w);
+    return;
+  }
+  if (timed) pthread_mutex_unlock(&r->mu);
+  attempt_out o;
+  o.to_clear = false;
+  run_attempt(r, x, wc, &o, armed);
+  prepare_outcome(r, x, w->slot, &o);
+  atomic_store_explicit(&r->current[w->slot].x, NO_PROC, memory_order_release);
+  if (!o.failed && !o.late && !timed) {
+    finish_attempt(r, x, w, &o); /* a success: no lock */
+  } else {
+    wc->fresh = false;
+    pthread_mutex_lock(&r->mu);
+    uint64_t delay = finish_attempt(r, x, w, &o);
+    pthread_mutex_unlock(&r->mu);
+    if (delay) { /* lock order is timer then run: armed outside ours */
+      int rc = dw_timer_add(&r->engine->pool, dw_now_ns() + delay, retry_cb, r, x, 0);
+      *armed = true;
+      if (rc != 0) {
+        pthread_mutex_lock(&r->mu);
+        requeue(r, x, w);
+        pthread_mutex_unlock(&r->mu);
+      }
+    }
+  }
+  if (call_release(&o)) wc->fresh = false;
+  if (wake_sleepers(r, w)) wc->fresh = false;
+}
+
+/* A reactive worker's life in one run: run the dependent it kept, else
+ * the newest on its own deque, else steal; when there is nothing, add its
+ * counts to the run's, spin a while, then sleep. */
+static void work_steal(dw_run *r, unsigned slot) {
+  worker w = {.slot = slot, .next = -1};
+  worker_clock wc = {0, false};
+  bool armed = false;
+  unsigned spins = 0; /* spin rounds since this worker last found work */
+  for (;;) {
+    int64_t x = w.next;
+    w.next = -1;
+    if (x < 0) x = dw_deque_take(&r->dq[slot]);
+    if (x < 0) {
+      wc.fresh = false;
+      flush_counts(r, &w);
+      x = steal_work(r, slot);
+      if (x < 0) {
+        if (atomic_load_explicit(&r->done_pub, memory_order_acquire)) break;
+        if (r->spin && spins < SPIN_ROUNDS) {
+          spins++;
+          if (!spin_for_work(r, work_visible)) spins = SPIN_ROUNDS;
+        } else {
+          sleep_for_work(r);
+          spins = 0;
+        }
+        continue;
+      }
+    }
+    spins = 0;
+    run_one(r, &w, (uint32_t)x, &wc, &armed);
+  }
+  if (armed) dw_timer_cancel_owner(&r->engine->pool, r);
+}
+
 static void run_unref(dw_run *r);
+
+static void take_part(dw_run *r, unsigned slot) {
+  if (r->steal)
+    work_steal(r, slot);
+  else
+    work(r, slot);
+}
 
 static void pool_job(void *arg, unsigned worker) {
   (void)worker;
   dw_run *r = arg;
   unsigned slot = atomic_fetch_add(&r->next_slot, 1);
-  if (slot < r->k) work(r, slot);
+  if (slot < r->k) take_part(r, slot);
   run_unref(r);
 }
 
@@ -718,9 +1003,12 @@ void dw_result_release_states(dw_result *res) {
 
 static void run_free(dw_run *r) {
   dw_states_free(r->ns, r->n); /* NULL once a result took them */
-  if (r->stacks)
-    for (unsigned i = 0; i < r->k; i++) free(r->stacks[i].v);
-  free(r->stacks);
+  if (r->dq)
+    for (unsigned i = 0; i < r->k; i++) dw_deque_free(&r->dq[i]);
+  free(r->dq);
+  free(r->current);
+  free(r->inject.v);
+  free(r->rwait.v);
   free(r->retryq.v);
   free(r->work_list);
   free(r->inflight);
@@ -778,8 +1066,11 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->rng = opts->seed ? opts->seed : (dw_now_ns() | 1);
   r->hostname = opts->hostname ? opts->hostname : e->hostname;
   r->rate = dw_tick_rate_get();
+  r->steal = r->strategy == DW_STRATEGY_REACTIVE;
+  r->asym = r->steal && dw_fence_asymmetric();
   r->unresolved = r->n;
-  r->fail_rank = r->n;
+  atomic_init(&r->left, r->n);
+  atomic_init(&r->fail_rank, r->n);
   /* The run lock: with little parallel slack (levels at most SLACK_WIDTH
    * wide on average) completions hand work to each other all the time and
    * a worker that finds the lock taken should spin a little rather than
@@ -789,7 +1080,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
    * (wide fans and trees: about 25 % faster that way). */
   pthread_mutexattr_t ma;
   pthread_mutexattr_init(&ma);
-  bool adaptive = r->k > 1 && p->shape.avg_width <= SLACK_WIDTH;
+  bool adaptive = r->k > 1 && p->shape.avg_width <= SLACK_WIDTH && !r->steal;
   pthread_mutexattr_settype(&ma, adaptive ? PTHREAD_MUTEX_ADAPTIVE_NP : PTHREAD_MUTEX_NORMAL);
   pthread_mutex_init(&r->mu, &ma);
   pthread_mutexattr_destroy(&ma);
@@ -799,7 +1090,8 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->input = dw_payload_copy(input ? input : "", input ? len : 0);
   r->ns = dw_stash_take_states((dw_pipeline *)p); /* the stash is not the value */
   if (!r->ns) r->ns = calloc(n1, sizeof *r->ns);
-  r->work_list = malloc(n1 * sizeof *r->work_list);
+  /* reactive: one work list per worker and one for under the lock */
+  r->work_list = malloc(n1 * (r->steal ? r->k + 1 : 1) * sizeof *r->work_list);
   r->inflight = malloc((size_t)r->k * DW_BATCH * sizeof *r->inflight);
   r->ninflight = calloc(r->k, sizeof *r->ninflight);
   if (!r->input || !r->ns || !r->work_list || !r->inflight || !r->ninflight) goto fail;
@@ -816,23 +1108,29 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
       break;
     }
     case DW_STRATEGY_REACTIVE:
-      r->stacks = calloc(r->k, sizeof *r->stacks);
-      if (!r->stacks) goto fail;
+      r->dq = aligned_alloc(_Alignof(dw_deque), r->k * sizeof *r->dq);
+      r->current = aligned_alloc(_Alignof(current_slot), r->k * sizeof *r->current);
+      if (!r->dq || !r->current) goto fail;
+      memset(r->dq, 0, r->k * sizeof *r->dq); /* no array: safe to free */
+      for (unsigned i = 0; i < r->k; i++) {
+        atomic_init(&r->current[i].x, NO_PROC);
+        if (dw_deque_init(&r->dq[i], 64) != 0) goto fail;
+      }
       break;
     default:
       if (dw_bitq_init(&r->ready, r->n) != 0) goto fail;
   }
   /* The states start zeroed: nothing per processor to set up. The entry
    * points are level 0 (ranks ascending); lowest rank first out: reversed
-   * onto reactive's stacks (spread over the workers), in order into the
-   * queues. */
+   * onto reactive's deques (spread over the workers; no worker runs yet),
+   * in order into the queues. */
   unsigned slot = 0;
-  bool lifo = r->strategy == DW_STRATEGY_REACTIVE;
+  bool lifo = r->steal;
   uint32_t nsrc = p->nlevels ? p->level_off[1] - p->level_off[0] : 0;
   for (uint32_t i = 0; i < nsrc; i++) {
     uint32_t x = p->level_nodes[p->level_off[0] + (lifo ? nsrc - 1 - i : i)];
     r->ns[x].state = NS_READY;
-    if (policy_push(r, x, slot) != 0) goto fail;
+    if ((lifo ? dw_deque_push(&r->dq[slot], x) : policy_push(r, x)) != 0) goto fail;
     if (lifo) slot = (slot + 1) % r->k;
   }
   if (r->n == 0) r->finished = true;
@@ -863,7 +1161,7 @@ dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size
     dw_run_cancel(r);
     pthread_mutex_lock(&r->mu);
     for (uint32_t x = 0; x < r->n; x++)
-      if (r->ns[x].state == NS_READY) resolve(r, x, DW_PROC_CANCELLED, "no worker thread", 0);
+      if (r->ns[x].state == NS_READY) resolve(r, x, DW_PROC_CANCELLED, "no worker thread", NULL);
     pthread_mutex_unlock(&r->mu);
   }
   return r;
@@ -871,13 +1169,24 @@ dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size
 
 void dw_run_cancel(dw_run *r) {
   pthread_mutex_lock(&r->mu);
-  r->user_cancelled = true;
-  for (unsigned i = 0; i < r->k * DW_BATCH; i++)
-    if (i % DW_BATCH < r->ninflight[i / DW_BATCH])
-      atomic_store_explicit(&r->ns[r->inflight[i]].cancel, 1, memory_order_release);
-  for (uint32_t y = 0; y < r->n; y++)
-    if (r->ns[y].state == NS_RETRY_WAIT)
-      resolve(r, y, DW_PROC_CANCELLED, "the run was cancelled", 0);
+  atomic_store_explicit(&r->user_cancelled, true, memory_order_seq_cst);
+  if (!r->finished) { /* (finished: the states may be the result's) */
+    /* what runs now is told to stop (see run_one and work for the rest) */
+    if (r->steal) {
+      dw_fence_heavy();
+      for (unsigned i = 0; i < r->k; i++) {
+        uint32_t y = atomic_load_explicit(&r->current[i].x, memory_order_seq_cst);
+        if (y != NO_PROC) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
+      }
+    } else {
+      for (unsigned i = 0; i < r->k * DW_BATCH; i++)
+        if (i % DW_BATCH < r->ninflight[i / DW_BATCH])
+          atomic_store_explicit(&r->ns[r->inflight[i]].cancel, 1, memory_order_release);
+    }
+    while (r->rwait.n) /* what waits for a retry ends now */
+      resolve(r, r->rwait.v[--r->rwait.n], DW_PROC_CANCELLED, "the run was cancelled", NULL);
+  }
+  atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
   pthread_cond_broadcast(&r->cv);
   pthread_mutex_unlock(&r->mu);
 }
@@ -902,7 +1211,7 @@ dw_result *dw_pipeline_run(dw_engine *e, const dw_pipeline *p, const void *input
     /* the calling thread is worker 0; the pool supplies the others */
     atomic_store(&r->next_slot, 1);
     add_workers(r, r->k - 1);
-    work(r, 0);
+    take_part(r, 0);
   }
   return dw_run_wait(r);
 }
@@ -933,7 +1242,8 @@ static dw_result *build_result(dw_run *r) {
   /* The per-processor reports are filled when first asked for
    * (core/result.c): a caller that wants only the output does not pay for
    * them. What decides the run's status and output is settled here. */
-  bool all_ok = r->nok == n; /* a cancel that came too late changed nothing */
+  uint32_t nok = r->steal ? atomic_load_explicit(&r->oks, memory_order_relaxed) : r->nok;
+  bool all_ok = nok == n; /* a cancel that came too late changed nothing */
   int32_t last_transform = -1;
   if (all_ok) {
     for (uint32_t x = n; x-- > 0;)
@@ -945,10 +1255,10 @@ static dw_result *build_result(dw_run *r) {
     /* fail_fast: everything ranked after the first failure is cancelled,
      * even what ran concurrently with it, so every executor reports the
      * same. */
-    uint32_t horizon = r->failure == DW_FAILURE_FAIL_FAST ? r->fail_rank : n;
+    uint32_t first_failed = r->failure == DW_FAILURE_FAIL_FAST ? horizon(r) : n;
     for (uint32_t x = 0; x < n; x++) {
       node_state *s = &res->ns[x];
-      if (x > horizon) {
+      if (x > first_failed) {
         /* as if never started: what ran beside the failure is discarded */
         if (s->attempts) s->reason = "fail_fast: ran beside an earlier-ranked failure; discarded";
         s->status = DW_PROC_CANCELLED;
@@ -962,9 +1272,9 @@ static dw_result *build_result(dw_run *r) {
   }
   res->input = dw_payload_ref(r->input);
   res->output = dw_payload_ref(last_transform >= 0 ? res->ns[last_transform].out : r->input);
-  res->status = all_ok                                                      ? DW_RUN_SUCCEEDED
-                : (r->failure == DW_FAILURE_FAIL_FAST || r->user_cancelled) ? DW_RUN_FAILED
-                                                                            : DW_RUN_PARTIAL;
+  res->status = all_ok                                                 ? DW_RUN_SUCCEEDED
+                : (r->failure == DW_FAILURE_FAIL_FAST || cancelled(r)) ? DW_RUN_FAILED
+                                                                       : DW_RUN_PARTIAL;
   res->ctx[0] = (dw_kv){"config_file", res->config};
   const char *host = dw_arena_strdup(&res->arena, r->hostname);
   res->ctx[1] = (dw_kv){"hostname", host ? host : ""};

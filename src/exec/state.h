@@ -12,9 +12,10 @@
 #include "exec/payload.h"
 
 typedef struct node_state {
-  /* scheduling (under the run lock) */
-  uint32_t resolved_deps; /* dependencies resolved so far (ready at npred) */
-  uint32_t ok_deps;       /* dependencies that succeeded */
+  /* scheduling: dependencies resolved so far (low 32 bits; ready at
+   * npred) and how many of them succeeded (high 32 bits) — one word, so
+   * that the reactive executor counts both with one atomic add */
+  _Atomic uint64_t deps;
   uint8_t state;
   uint8_t status; /* dw_proc_status once NS_DONE */
   bool timed_out;

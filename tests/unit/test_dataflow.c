@@ -58,9 +58,11 @@ static void sleep_ms(unsigned ms) {
 
 /* ------------------------------------------------- registered processors */
 
-/* boom: always fails with 422. */
+/* boom: always fails with 422 (after sleeping option `ms`, default 0). */
 static int boom_process(dw_call *c, void *u) {
   (void)u;
+  const char *ms = dw_call_option(c, "ms");
+  if (ms) sleep_ms((unsigned)atoi(ms));
   return dw_call_fail(c, 422, "boom at %s", dw_call_processor_id(c));
 }
 
@@ -83,9 +85,12 @@ static int append(dw_call *c, const char *suffix) {
 }
 
 /* flaky: fails (503) on every attempt below option `until` (default 2), then
- * appends "!" and records the attempt as metadata. */
+ * appends "!" and records the attempt as metadata. Counts its calls. */
+static atomic_int g_flaky_calls;
+
 static int flaky_process(dw_call *c, void *u) {
-  (void)u;
+  atomic_int *calls = u;
+  atomic_fetch_add(calls, 1);
   const char *s = dw_call_option(c, "until");
   unsigned until = s ? (unsigned)atoi(s) : 2, a = dw_call_attempt(c);
   if (a < until) return dw_call_fail(c, 503, "attempt %u fails", a);
@@ -173,7 +178,10 @@ static int setup(void **state) {
   const dw_processor_def defs[] = {
       {.name = "boom", .intent = DW_INTENT_TRANSFORM, .process = boom_process},
       {.name = "bare", .intent = DW_INTENT_TRANSFORM, .process = bare_process},
-      {.name = "flaky", .intent = DW_INTENT_TRANSFORM, .process = flaky_process},
+      {.name = "flaky",
+       .intent = DW_INTENT_TRANSFORM,
+       .process = flaky_process,
+       .user = &g_flaky_calls},
       {.name = "noisy", .intent = DW_INTENT_ANALYZE, .process = noisy_process},
       {.name = "slow", .intent = DW_INTENT_TRANSFORM, .process = slow_process},
       {.name = "spin", .intent = DW_INTENT_TRANSFORM, .process = spin_process, .user = &g_spin},
@@ -878,6 +886,61 @@ static void test_cancel(void **state) {
   dw_pipeline_free(p);
 }
 
+/* A processor waiting out a retry back-off (a minute here) ends as soon as
+ * the run is cancelled, or as soon as fail_fast's horizon passes below it:
+ * nobody waits for its timer. */
+static void test_retry_wait_ends(void **state) {
+  (void)state;
+  const char *yaml =
+      "executor_options:\n  retry_attempts: 5\n"
+      "processors:\n"
+      "  - id: f\n    type: local\n    processor: flaky\n    options: {until: \"99\"}\n"
+      "  - id: g\n    type: local\n    processor: reverse_text\n    depends_on: [f]\n";
+  const char *horizon =
+      "failure_strategy: fail_fast\n"
+      "executor_options:\n  retry_attempts: 5\n"
+      "processors:\n"
+      "  - id: b\n    type: local\n    processor: boom\n    options: {ms: \"200\"}\n"
+      "    retry_attempts: 0\n"
+      "  - id: f\n    type: local\n    processor: flaky\n    options: {until: \"99\"}\n";
+  dw_pipeline *p = load("retry wait, cancel", yaml);
+  dw_pipeline *q = load("retry wait, fail_fast", horizon);
+  for (int s = 0; s < 4; s++) {
+    snprintf(g_ctx, sizeof g_ctx, "cancel during a back-off, %s", dw_strategy_name(STRATEGIES[s]));
+    dw_run_options o;
+    options(&o, STRATEGIES[s], 2, -1);
+    o.retry_base_ms = 60000;
+    atomic_store(&g_flaky_calls, 0);
+    double t0 = now_s();
+    dw_run *run = dw_run_start(g_engine, p, "hi", 2, &o);
+    CHECK(run != NULL, "dw_run_start failed");
+    while (atomic_load(&g_flaky_calls) == 0 && now_s() - t0 < 10) sleep_ms(1);
+    CHECK(atomic_load(&g_flaky_calls) == 1, "f was called %d times", atomic_load(&g_flaky_calls));
+    sleep_ms(20); /* f's worker records the failure and arms the back-off */
+    dw_run_cancel(run);
+    dw_result *r = dw_run_wait(run);
+    CHECK(now_s() - t0 < 10, "the run took %.1f s", now_s() - t0);
+    /* f keeps its one attempt (a cancelled processor reports no error) */
+    expect e =
+        EXPECT(DW_RUN_FAILED, "hi", {"f", DW_PROC_CANCELLED, NULL, 1, 0, NULL}, CANCELLED("g"));
+    check_result(r, &e);
+    dw_result_free(r);
+
+    snprintf(g_ctx, sizeof g_ctx, "fail_fast during a back-off, %s",
+             dw_strategy_name(STRATEGIES[s]));
+    atomic_store(&g_flaky_calls, 0);
+    t0 = now_s();
+    r = dw_pipeline_run(g_engine, q, "hi", 2, &o);
+    CHECK(now_s() - t0 < 10, "the run took %.1f s", now_s() - t0);
+    CHECK(atomic_load(&g_flaky_calls) == 1, "f was called %d times", atomic_load(&g_flaky_calls));
+    expect e2 = EXPECT(DW_RUN_FAILED, "hi", FAILED("b", 422, 1), CANCELLED("f"));
+    check_result(r, &e2);
+    dw_result_free(r);
+  }
+  dw_pipeline_free(p);
+  dw_pipeline_free(q);
+}
+
 /* ------------------------------------------------------------ section 5 */
 
 static void check_concurrency(const char *label, const char *yaml, unsigned mc, int want) {
@@ -1072,6 +1135,7 @@ int main(void) {
       cmocka_unit_test(test_failure_codes),
       cmocka_unit_test(test_retries),
       cmocka_unit_test(test_timeout),
+      cmocka_unit_test(test_retry_wait_ends),
       cmocka_unit_test(test_options_outlive_yaml),
       cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_max_concurrency),
