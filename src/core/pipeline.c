@@ -122,7 +122,13 @@ static void report_cycles(const dw_spec *s, const dw_graph *g, dw_diags *d) {
 }
 
 /* The hybrid executor's choice, from the graph's shape and the number of
- * workers, so that inspect and run agree for the same concurrency. */
+ * workers, so that inspect and run agree for the same concurrency.
+ * reactive is the fastest wherever work spreads by a few dependents per
+ * completion (chains, trees, grids, random layered DAGs: docs/PERFORMANCE.md)
+ * but not where one processor releases thousands at once: the other workers
+ * would steal them one by one, each steal a cache-line round trip, while the
+ * queue executors hand them out in batches. */
+enum { HYBRID_MAX_OUT = 64 };
 dw_strategy dw_hybrid_choose(const dw_pipeline *p, unsigned workers, const char **reason) {
   const dw_graph_shape *sh = &p->shape;
   const char *why;
@@ -137,16 +143,24 @@ dw_strategy dw_hybrid_choose(const dw_pipeline *p, unsigned workers, const char 
     why =
         "never more ready processors than workers (widest level <= max_concurrency): "
         "priorities cannot change anything, so completions hand work on directly";
+  } else if (sh->max_out <= HYBRID_MAX_OUT) {
+    s = DW_STRATEGY_REACTIVE;
+    why =
+        "every processor releases a few dependents at most (64 or fewer): a worker keeps one "
+        "and the others wait on its own deque for idle workers to steal, with no lock or "
+        "shared queue";
   } else if (sh->irregularity <= 0.25 && sh->levels > 1) {
     s = DW_STRATEGY_LEVEL;
     why =
-        "regular layers wider than the workers (level widths vary by at most 25%): one "
-        "barrier per level costs little and keeps the workers in step";
+        "regular layers wider than the workers (level widths vary by at most 25%), and a "
+        "processor with more than 64 dependents: one barrier per level costs little and keeps "
+        "the workers in step";
   } else {
     s = DW_STRATEGY_WORK_QUEUE;
     why =
-        "irregular shape wider than the workers: a priority queue ordered by longest "
-        "remaining path keeps the critical path moving";
+        "irregular shape wider than the workers, and a processor with more than 64 "
+        "dependents: a priority queue ordered by longest remaining path hands them out in "
+        "batches and keeps the critical path moving";
   }
   if (reason) *reason = why;
   return s;

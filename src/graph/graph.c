@@ -351,6 +351,9 @@ void dw_graph_shape_of(const dw_graph *g, dw_graph_shape *s) {
   s->nodes = g->n;
   if (g->n == 0) return;
   s->edges_per_node = (double)g->nedges / g->n;
+  for (uint32_t u = 0; u < g->n; u++)
+    if (g->succ_off[u + 1] - g->succ_off[u] > s->max_out)
+      s->max_out = g->succ_off[u + 1] - g->succ_off[u];
   if (g->ncycles > 0 || g->nlevels == 0) return;
   s->levels = g->nlevels;
   s->max_width = g->max_width;

@@ -53,6 +53,7 @@ uint32_t dw_graph_critical_path(const dw_graph *g, uint32_t *out);
 /* Shape figures that the hybrid executor chooses by. */
 typedef struct dw_graph_shape {
   uint32_t nodes, levels, max_width;
+  uint32_t max_out;    /* the most dependents of one node */
   double avg_width;    /* nodes / levels */
   double irregularity; /* coefficient of variation of level widths */
   double edges_per_node;

@@ -129,18 +129,42 @@ static void test_work_queue_critical_path_first(void **state) {
 
 /* hybrid says what it ran and why; the choice follows the shape and the
  * number of workers, and inspect (dw_pipeline_hybrid_choice) agrees. */
+/* `width` processors p<i> that all depend on one source s0, which has
+ * `width` dependents. With `regular`, p<i> also depends on a source s<i> of
+ * its own: two levels of `width`; else s0 is the only source. */
+static char *fan_yaml(unsigned width, int regular) {
+  size_t cap = 128 + (size_t)width * 160, o = 0;
+  char *y = malloc(cap);
+  assert_non_null(y);
+  o += (size_t)snprintf(y + o, cap - o, "processors:\n");
+  for (unsigned i = 0; i < (regular ? width : 1); i++)
+    o += (size_t)snprintf(y + o, cap - o, "  - {id: s%u, type: local, processor: plain}\n", i);
+  for (unsigned i = 0; i < width; i++) {
+    char deps[32] = "s0";
+    if (regular && i) snprintf(deps, sizeof deps, "s0, s%u", i);
+    o += (size_t)snprintf(y + o, cap - o,
+                          "  - {id: p%u, type: local, processor: plain, depends_on: [%s]}\n", i,
+                          deps);
+  }
+  return y;
+}
+
 static void test_hybrid_choice(void **state) {
   (void)state;
   dw_engine *e = engine();
   const char *chain = "processors:\n" P("a", "") P("b", "a") P("c", "b");
   const char *wide = "processors:\n" P("a", "") P("b", "a") P("c", "a") P("d", "a") P("e", "b");
+  char *fan64 = fan_yaml(64, 0), *fan65 = fan_yaml(65, 0), *layers65 = fan_yaml(65, 1);
   struct {
     const char *yaml;
     unsigned maxc;
     dw_strategy want;
-  } cases[] = {{chain, 1, DW_STRATEGY_REACTIVE},
-               {wide, 8, DW_STRATEGY_REACTIVE},
-               {wide, 1, DW_STRATEGY_WORK_QUEUE}};
+  } cases[] = {{chain, 1, DW_STRATEGY_REACTIVE},   /* a chain */
+               {wide, 8, DW_STRATEGY_REACTIVE},    /* never wider than the workers */
+               {wide, 1, DW_STRATEGY_REACTIVE},    /* a few dependents each */
+               {fan64, 2, DW_STRATEGY_REACTIVE},   /* 64 dependents: still a few */
+               {fan65, 2, DW_STRATEGY_WORK_QUEUE}, /* 65, irregular levels (1, 65) */
+               {layers65, 2, DW_STRATEGY_LEVEL}};  /* 65, regular levels (65, 65) */
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     dw_pipeline *p =
         dw_pipeline_load_string(e, "h.yaml", cases[i].yaml, strlen(cases[i].yaml), NULL, NULL);
@@ -158,6 +182,9 @@ static void test_hybrid_choice(void **state) {
     dw_result_free(r);
     dw_pipeline_free(p);
   }
+  free(fan64);
+  free(fan65);
+  free(layers65);
   dw_engine_free(e);
 }
 
