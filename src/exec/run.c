@@ -13,17 +13,12 @@
  *   hybrid      one of the three, chosen from the graph's shape and the
  *               number of workers (core/pipeline.c, dw_hybrid_choose).
  *
- * work_queue and level share one lock per run (work()). Under it a worker
- * resolves what finished, releases the dependents whose last dependency
- * resolved, and picks its next processors; the processors run outside it.
- *
- * reactive takes no lock on its common path (work_steal()): dependencies
- * are counted with atomic adds, ready processors live on lock-free
- * work-stealing deques (exec/deque.h), and each worker counts what it
- * resolved locally and adds it to the run's count when it runs out of work.
- * The run lock is taken only for what is rare: a failed attempt (retries,
- * the fail_fast horizon), processors with a timeout (their deadline timer
- * looks at their state), a cancel, retries coming back, and sleeping.
+ * This file holds what they share: the rules — resolving a processor and
+ * releasing its dependents, attempts, retries, timeouts, fail_fast and
+ * cancels — and a run's life from start to result. The worker loops are
+ * apart: exec/run_queue.c for work_queue and level, whose workers share one
+ * lock per run, and exec/run_steal.c for reactive, which takes no lock on
+ * its common path. The run and worker records are in exec/run_int.h.
  *
  * Determinism: which dependency feeds a processor, what it outputs, and its
  * status depend only on the pipeline, the input and the processors, never on
@@ -32,241 +27,32 @@
  * the lowest-ranked failure are not started and end `cancelled` (results
  * of any that were already running are discarded), processors ranked before
  * it still run. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/call.h"
 #include "core/engine.h"
-#include "core/pipeline.h"
 #include "core/result.h"
-#include "exec/bitq.h"
-#include "exec/clock.h"
-#include "exec/deque.h"
 #include "exec/fence.h"
-#include "exec/payload.h"
 #include "exec/pool.h"
-#include "exec/state.h"
-
-enum {
-  NS_WAITING = 0, /* dependencies unresolved */
-  NS_READY,       /* in a policy's structure */
-  NS_RUNNING,     /* an attempt is on a worker */
-  NS_RETRY_WAIT,  /* failed attempt, back-off timer pending */
-  NS_DONE         /* resolved: see status */
-};
-
-enum { RETRY_CAP_MS = 30000, DEFAULT_RETRY_BASE_MS = 100 };
-enum { DW_BATCH = 8 };      /* most processors a worker takes per lock */
-enum { SLACK_WIDTH = 512 }; /* see the run lock in run_new */
-
-/* A growable array of ranks (the level executor's retries, reactive's
- * injected processors, the processors waiting for a retry). */
-typedef struct stack {
-  uint32_t *v;
-  size_t n, cap;
-} stack;
-
-enum { NO_PROC = UINT32_MAX }; /* reactive: a worker's current processor when none */
-
-/* reactive: the processor a worker runs, on a cache line of its own (each
- * worker stores it twice per processor). */
-typedef struct current_slot {
-  _Alignas(64) _Atomic uint32_t x;
-} current_slot;
-
-/* What a worker carries between its processors. */
-typedef struct worker {
-  unsigned slot;
-  /* reactive only */
-  int64_t next;     /* the dependent it keeps for itself; -1 if none */
-  unsigned npushed; /* pushed on its deque since it last woke a sleeper */
-  uint32_t nres;    /* resolved here, not yet subtracted from the run's count */
-  uint32_t nok;     /* of them, succeeded */
-} worker;
-
-struct dw_run {
-  atomic_uint refs;
-  dw_engine *engine;
-  const dw_pipeline *p;
-  uint32_t n;
-  dw_strategy strategy; /* the executor that runs (hybrid resolved) */
-  bool hybrid;          /* hybrid was asked for: report its reason */
-  const char *hybrid_reason;
-  dw_failure_strategy failure;
-  unsigned k; /* workers */
-  uint64_t retry_base_ns;
-  uint64_t rng;
-  uint64_t t0;       /* dw_now_ns() at the start */
-  uint64_t t0_ticks; /* the same moment in clock ticks (exec/clock.h) */
-  const dw_tick_rate *rate;
-  dw_payload *input;
-  const char *hostname;
-
-  pthread_mutex_t mu;
-  pthread_cond_t cv;      /* workers waiting for work */
-  pthread_cond_t done_cv; /* dw_run_wait */
-  unsigned nwaiting;      /* work(): sleeping on cv */
-  /* For workers that spin before they sleep (read without the lock):
-   * how many ready processors were left when the lock was last released,
-   * and whether the run is finished. */
-  atomic_size_t avail_pub;
-  atomic_bool done_pub;
-  bool spin;             /* idle workers may spin (no more workers than CPUs) */
-  atomic_uint nspinning; /* at most one spins at a time */
-  uint32_t unresolved;   /* work(): under the lock */
-  uint32_t nok;          /* work(): processors resolved as succeeded */
-  bool finished;         /* under the lock */
-  /* Changed under the lock, read without it by reactive's workers. */
-  atomic_bool user_cancelled;
-  atomic_uint fail_rank; /* lowest failed rank (fail_fast); n if none */
-  stack rwait;           /* under the lock: processors waiting for a retry */
-  atomic_uint next_slot;
-  /* What each worker took out of the lock: inflight[slot * DW_BATCH + i],
-   * ninflight[slot] of them. Written and read only under the lock (a worker
-   * publishes its batch before it drops the lock, and withdraws it once it
-   * holds the lock again), so fail_fast_at and dw_run_cancel see every
-   * processor that may run outside it and raise their cancel flags; a
-   * worker reads a processor's flag before it starts it. */
-  uint32_t *inflight;
-  unsigned *ninflight;
-  node_state *ns;
-  uint32_t *work_list; /* resolve()'s work lists */
-
-  /* policies */
-  dw_bitq ready;         /* work_queue: priority positions (pipeline's wq_pos) */
-  size_t hlen;           /* work_queue: how many are ready */
-  uint32_t *bucket_fill; /* level: pushed per level */
-  uint32_t *bucket_take; /* level: taken per level */
-  uint32_t *level_left;  /* level: unresolved per level */
-  uint32_t *bucket;      /* level: laid out like level_nodes */
-  uint32_t cur_level;
-  stack retryq; /* level: re-attempts of the open level */
-
-  /* reactive (work_steal) */
-  bool steal;
-  bool asym;             /* exec/fence.h: publishing current needs no fence */
-  dw_deque *dq;          /* one per worker */
-  current_slot *current; /* per worker: the processor it runs, NO_PROC */
-  atomic_uint left;      /* unresolved, less what workers hold in nres */
-  atomic_uint oks;       /* succeeded, as flushed by workers */
-  atomic_uint nsleep;    /* workers about to sleep or asleep on cv */
-  atomic_uint epoch;     /* changed (under the lock) to wake sleepers */
-  stack inject;          /* under the lock: retries come back here */
-  atomic_size_t ninject; /* inject.n, for a look without the lock */
-};
-
-/* ------------------------------------------------------------ policies */
-
-static int stack_push(stack *s, uint32_t x) {
-  if (s->n == s->cap) {
-    size_t nc = s->cap ? s->cap * 2 : 16;
-    uint32_t *nv = realloc(s->v, nc * sizeof *nv);
-    if (!nv) return -1;
-    s->v = nv;
-    s->cap = nc;
-  }
-  s->v[s->n++] = x;
-  return 0;
-}
-
-static void stack_remove(stack *s, uint32_t x) {
-  for (size_t i = 0; i < s->n; i++)
-    if (s->v[i] == x) {
-      s->v[i] = s->v[--s->n];
-      return;
-    }
-}
-
-/* Make x runnable (work_queue and level, under the lock). Only allocation
- * in level's retry stack can fail; a node that cannot be queued is
- * resolved as failed by the caller. */
-static int policy_push(dw_run *r, uint32_t x) {
-  switch (r->strategy) {
-    case DW_STRATEGY_LEVEL: {
-      uint32_t l = r->p->nodes[x].level;
-      if (r->ns[x].attempts > 0) return stack_push(&r->retryq, x);
-      r->bucket[r->p->level_off[l] + r->bucket_fill[l]++] = x;
-      return 0;
-    }
-    default: {
-      dw_bitq_insert(&r->ready, r->p->wq_pos[x]);
-      r->hlen++;
-      return 0;
-    }
-  }
-}
-
-/* level: the barrier — open the next level once every processor of the
- * current one has resolved. */
-static void level_open(dw_run *r) {
-  while (r->cur_level < r->p->nlevels && r->level_left[r->cur_level] == 0) r->cur_level++;
-}
-
-/* How many ready processors a worker could pop right now. */
-static size_t policy_avail(dw_run *r) {
-  switch (r->strategy) {
-    case DW_STRATEGY_LEVEL:
-      level_open(r);
-      return r->retryq.n + (r->cur_level < r->p->nlevels
-                                ? r->bucket_fill[r->cur_level] - r->bucket_take[r->cur_level]
-                                : 0);
-    default:
-      return r->hlen;
-  }
-}
-
-static int64_t policy_pop(dw_run *r) {
-  switch (r->strategy) {
-    case DW_STRATEGY_LEVEL: {
-      if (r->retryq.n) return r->retryq.v[--r->retryq.n];
-      level_open(r);
-      uint32_t l = r->cur_level;
-      if (l >= r->p->nlevels || r->bucket_take[l] == r->bucket_fill[l]) return -1;
-      return r->bucket[r->p->level_off[l] + r->bucket_take[l]++];
-    }
-    default: {
-      int64_t i = dw_bitq_pop_min(&r->ready);
-      if (i < 0) return -1;
-      r->hlen--;
-      return r->p->wq_rank[i];
-    }
-  }
-}
+#include "exec/run_int.h"
 
 /* ---------------------------------------------------------- resolution */
 
-/* Wake a waiting worker if there is work for it: `keep` ready processors
- * are already spoken for (the calling worker pops its next one itself, so a
- * chain never bounces between threads). */
-static bool wake(dw_run *r, size_t keep) {
-  if (!r->nwaiting) return false;
-  size_t n = policy_avail(r);
-  if (n > keep + 1)
-    pthread_cond_broadcast(&r->cv);
-  else if (n > keep)
-    pthread_cond_signal(&r->cv);
-  return n > keep;
-}
-
-/* Before the lock is released: let spinning workers see what is ready. */
-static void publish_avail(dw_run *r) {
-  size_t a = policy_avail(r);
-  if (atomic_load_explicit(&r->avail_pub, memory_order_relaxed) != a)
-    atomic_store_explicit(&r->avail_pub, a, memory_order_relaxed);
-}
-
-/* work(): whether a worker published ready processors, or the end. */
-static bool published_work(dw_run *r) {
-  return atomic_load_explicit(&r->avail_pub, memory_order_relaxed) ||
-         atomic_load_explicit(&r->done_pub, memory_order_relaxed);
+/* Under the lock: the last processor resolved. */
+void dw_sched_finish_run(dw_run *r) {
+  r->finished = true;
+  atomic_store_explicit(&r->done_pub, true, memory_order_seq_cst);
+  atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
+  pthread_cond_broadcast(&r->cv);
+  pthread_cond_broadcast(&r->done_cv);
 }
 
 /* An idle worker spins a while (without the lock) before it sleeps: a
  * futex sleep and wake-up cost microseconds, while in a graph with some
  * width the next ready processor is usually a few hundred nanoseconds
  * away. Returns true when work may be there (or the run finished). */
-enum { SPIN_NS = 50000, SPIN_ROUNDS = 4 };
-static bool spin_for_work(dw_run *r, bool (*seen_work)(dw_run *)) {
+bool dw_sched_spin(dw_run *r, bool (*seen_work)(dw_run *)) {
   /* one spinner is enough to take the next hand-off; more would only take
    * CPU time from the workers that run processors */
   if (atomic_fetch_add_explicit(&r->nspinning, 1, memory_order_relaxed) != 0) {
@@ -290,93 +76,13 @@ static bool spin_for_work(dw_run *r, bool (*seen_work)(dw_run *)) {
   return seen;
 }
 
-static bool cancelled(const dw_run *r) {
-  return atomic_load_explicit(&r->user_cancelled, memory_order_seq_cst);
-}
-
-static uint32_t horizon(const dw_run *r) {
-  return atomic_load_explicit(&r->fail_rank, memory_order_seq_cst);
-}
-
-/* May x not start? (the lock, or for reactive a published current) */
-static bool gated(const dw_run *r, uint32_t x) {
-  return cancelled(r) || (r->failure == DW_FAILURE_FAIL_FAST && x > horizon(r));
-}
-
-static const char *gate_reason(const dw_run *r) {
-  return cancelled(r) ? "the run was cancelled" : "fail_fast: an earlier processor failed";
-}
-
-/* Under the lock: the last processor resolved. */
-static void finish_run(dw_run *r) {
-  r->finished = true;
-  atomic_store_explicit(&r->done_pub, true, memory_order_seq_cst);
-  atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
-  pthread_cond_broadcast(&r->cv);
-  pthread_cond_broadcast(&r->done_cv);
-}
-
-/* reactive: add what worker w resolved to the run's count (never under
- * the lock). The worker that brings it to zero ends the run. */
-static void flush_counts(dw_run *r, worker *w) {
-  if (!w->nres) return;
-  atomic_fetch_add_explicit(&r->oks, w->nok, memory_order_relaxed);
-  uint32_t nres = w->nres;
-  w->nres = w->nok = 0;
-  if (atomic_fetch_sub_explicit(&r->left, nres, memory_order_acq_rel) == nres) {
-    pthread_mutex_lock(&r->mu);
-    finish_run(r);
-    pthread_mutex_unlock(&r->mu);
-  }
-}
-
-/* reactive: wake a sleeping worker for what w pushed. The pushes stored
- * their deque's bottom sequentially consistently, and a worker counts
- * itself in nsleep before its last look at the deques: either it sees the
- * work or this sees it. */
-static bool wake_sleepers(dw_run *r, worker *w) {
-  unsigned pushed = w->npushed;
-  w->npushed = 0;
-  if (!pushed || atomic_load_explicit(&r->nsleep, memory_order_seq_cst) == 0) return false;
-  pthread_mutex_lock(&r->mu);
-  atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
-  if (pushed > 1)
-    pthread_cond_broadcast(&r->cv);
-  else
-    pthread_cond_signal(&r->cv);
-  pthread_mutex_unlock(&r->mu);
-  return true;
-}
-
-/* reactive, under the lock: queue x for any worker (from a thread that
- * owns no deque: a retry timer). */
-static int inject(dw_run *r, uint32_t x) {
-  if (stack_push(&r->inject, x) != 0) return -1;
-  atomic_store_explicit(&r->ninject, r->inject.n, memory_order_seq_cst);
-  atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
-  pthread_cond_signal(&r->cv);
-  return 0;
-}
-
-/* reactive: make z runnable by worker w, which keeps the lowest-ranked of
- * what it releases for itself (see resolve) and pushes the others. */
-static int steal_push(dw_run *r, worker *w, uint32_t z) {
-  if (!w) return inject(r, z);
-  if (w->next >= 0) {
-    if (dw_deque_push(&r->dq[w->slot], (uint32_t)w->next) != 0) return -1;
-    w->npushed++;
-  }
-  w->next = z;
-  return 0;
-}
-
 /* Resolve x and release its dependents, iteratively: dependents that
  * cannot run (skipped, cancelled) are resolved in the same sweep, the
- * others are made runnable. work(): under the lock. reactive: by the worker
- * w that ran x, or under the lock with w NULL; the dependency counts are
- * atomic, so exactly one resolver of a processor's dependencies sees its
- * last one resolve. */
-static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, worker *w) {
+ * others are made runnable. work_queue and level: under the lock. reactive:
+ * by the worker w that ran x, or under the lock with w NULL; the dependency
+ * counts are atomic, so exactly one resolver of a processor's dependencies
+ * sees its last one resolve. */
+void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, worker *w) {
   const dw_pipeline *p = r->p;
   bool steal = r->steal;
   /* n entries, since each node is resolved once; reactive resolves in
@@ -401,7 +107,7 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
       w->nok += ok;
     } else {
       atomic_fetch_add_explicit(&r->oks, ok, memory_order_relaxed);
-      if (atomic_fetch_sub_explicit(&r->left, 1, memory_order_acq_rel) == 1) finish_run(r);
+      if (atomic_fetch_sub_explicit(&r->left, 1, memory_order_acq_rel) == 1) dw_sched_finish_run(r);
     }
     const dw_plan_node *pn = &p->nodes[y];
     uint64_t inc = 1 | (uint64_t)ok << 32;
@@ -434,7 +140,7 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
         zst = DW_PROC_SKIPPED, why = "no dependency succeeded";
       } else {
         t->state = NS_READY;
-        if ((steal ? steal_push(r, w, z) : policy_push(r, z)) == 0) continue;
+        if ((steal ? steal_push(r, w, z) : dw_queue_push(r, z)) == 0) continue;
         zst = DW_PROC_FAILED, why = "out of memory queueing the processor";
         t->err_code = 500;
       }
@@ -444,7 +150,7 @@ static void resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason
       work_list[nwork++] = z;
     }
   }
-  if (!steal && r->unresolved == 0) finish_run(r);
+  if (!steal && r->unresolved == 0) dw_sched_finish_run(r);
 }
 
 /* Lower the fail_fast horizon to rank x (under the lock): processors ranked
@@ -472,7 +178,7 @@ static void fail_fast_at(dw_run *r, uint32_t x, worker *w) {
     uint32_t y = r->rwait.v[i];
     if (y <= x) continue;
     stack_remove(&r->rwait, y);
-    resolve(r, y, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", w);
+    dw_sched_resolve(r, y, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", w);
   }
 }
 
@@ -507,23 +213,23 @@ static void deadline_cb(void *owner, uint32_t x, uint32_t attempt) {
 
 /* Under the lock: x's back-off is over (or its timer could not be armed):
  * queue it again — for worker w, or with w NULL for any. */
-static void requeue(dw_run *r, uint32_t x, worker *w) {
+void dw_sched_requeue(dw_run *r, uint32_t x, worker *w) {
   node_state *s = &r->ns[x];
   if (r->finished || s->state != NS_RETRY_WAIT) return; /* cancelled meanwhile */
   stack_remove(&r->rwait, x);
   s->state = NS_READY;
-  if ((r->steal ? steal_push(r, w, x) : policy_push(r, x)) != 0)
-    resolve(r, x, DW_PROC_FAILED, "out of memory queueing a retry", w);
+  if ((r->steal ? steal_push(r, w, x) : dw_queue_push(r, x)) != 0)
+    dw_sched_resolve(r, x, DW_PROC_FAILED, "out of memory queueing a retry", w);
 }
 
-static void retry_cb(void *owner, uint32_t x, uint32_t unused) {
+void dw_sched_retry_cb(void *owner, uint32_t x, uint32_t unused) {
   (void)unused;
   dw_run *r = owner;
   pthread_mutex_lock(&r->mu);
-  requeue(r, x, NULL);
+  dw_sched_requeue(r, x, NULL);
   if (!r->steal) {
-    wake(r, 0);
-    publish_avail(r);
+    dw_queue_wake(r, 0);
+    dw_queue_publish(r);
   }
   pthread_mutex_unlock(&r->mu);
 }
@@ -540,40 +246,7 @@ static uint64_t backoff_ns(dw_run *r, uint32_t attempt) {
   return d / 2 + (r->rng % (d / 2 + 1));
 }
 
-typedef struct attempt_out {
-  int failed;
-  bool late; /* past its deadline when it returned */
-  dw_call call;
-  uint64_t t_start, t_end;
-  int32_t from;    /* the dependency that fed it, -1: the run's input */
-  dw_payload *in;  /* its payload; NULL is the empty payload */
-  dw_payload *out; /* prepared by prepare_outcome */
-  int32_t producer;
-  bool to_clear; /* a successful call, cleared by work() outside the lock */
-} attempt_out;
-
-/* Free what a finished call still holds (most hold nothing). */
-static bool call_release(attempt_out *o) {
-  dw_call *c = &o->call;
-  bool work = o->to_clear && (c->out || c->md || c->err_msg);
-  if (work) dw_call_clear(c);
-  o->to_clear = false;
-  return work;
-}
-
-/* A worker's clock. Reading the time-stamp counter costs about 20 ns on a
- * virtual machine, as much as the rest of a no-op processor's scheduling;
- * so when a worker goes from one processor's end straight to the next one's
- * start — only its own bookkeeping in between: no wait, no contended lock,
- * no wake-up call, no free of an output — the end reading is also the next
- * start. A processor's duration may then include that bookkeeping (tens of
- * ns, below the report's microsecond resolution). */
-typedef struct worker_clock {
-  uint64_t last; /* the last reading */
-  bool fresh;    /* nothing slow happened since */
-} worker_clock;
-
-static void run_attempt(dw_run *r, uint32_t x, worker_clock *wc, attempt_out *o, bool *armed) {
+void dw_sched_run_attempt(dw_run *r, uint32_t x, worker_clock *wc, attempt_out *o, bool *armed) {
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
   o->from = choose_input(r, x);
@@ -599,8 +272,8 @@ static void run_attempt(dw_run *r, uint32_t x, worker_clock *wc, attempt_out *o,
  * clock, the output payload, what a failed attempt left behind. x is
  * NS_RUNNING and this worker's: only it writes these fields, and nobody
  * reads them before x resolves (under the lock). s->timed_out, which a
- * deadline timer sets under the lock, is left to finish_attempt. */
-static void prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
+ * deadline timer sets under the lock, is left to dw_sched_finish_attempt. */
+void dw_sched_prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o) {
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
   dw_call *c = &o->call;
@@ -637,10 +310,10 @@ static void prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o
 }
 
 /* Record an attempt's outcome (under the lock), prepared by
- * prepare_outcome. Returns the back-off in ns when a retry must be
+ * dw_sched_prepare_outcome. Returns the back-off in ns when a retry must be
  * scheduled (the caller does it outside the lock). A successful attempt's
  * call is left for the caller to clear outside the lock. */
-static uint64_t finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *o) {
+uint64_t dw_sched_finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *o) {
   const dw_plan_node *pn = &r->p->nodes[x];
   node_state *s = &r->ns[x];
   dw_call *c = &o->call;
@@ -655,9 +328,9 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *o)
     c->md_n = 0;
     o->to_clear = true;
     if (r->failure == DW_FAILURE_FAIL_FAST && x > horizon(r))
-      resolve(r, x, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", w);
+      dw_sched_resolve(r, x, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", w);
     else
-      resolve(r, x, DW_PROC_SUCCEEDED, NULL, w);
+      dw_sched_resolve(r, x, DW_PROC_SUCCEEDED, NULL, w);
     return 0;
   }
   if (o->producer == (int32_t)x) dw_payload_unref(o->out); /* timed out after all: dropped */
@@ -678,290 +351,27 @@ static uint64_t finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *o)
   }
   dw_call_clear(c);
   if (gated(r, x)) {
-    resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), w);
+    dw_sched_resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), w);
     return 0;
   }
   if (s->attempts <= pn->retries && stack_push(&r->rwait, x) == 0) {
     s->state = NS_RETRY_WAIT;
     return backoff_ns(r, s->attempts);
   }
-  resolve(r, x, DW_PROC_FAILED, NULL, w);
+  dw_sched_resolve(r, x, DW_PROC_FAILED, NULL, w);
   if (r->failure == DW_FAILURE_FAIL_FAST) fail_fast_at(r, x, w);
   return 0;
 }
 
-/* A worker's life in one run. Under the lock it records what it finished and
- * takes its next processors: one, or — with several workers and a queue
- * policy — up to DW_BATCH when many are ready (a fair share, so that the
- * others keep busy): one lock round trip for several no-op-sized
- * processors. Workers leave only once the run is
- * finished; one that armed a timer then drops the run's timers, so that no
- * timer it armed after dw_run_wait's own sweep can outlive the run. */
-static void work(dw_run *r, unsigned slot) {
-  bool armed = false;
-  uint32_t batch[DW_BATCH];
-  attempt_out outs[DW_BATCH];
-  unsigned nprev = 0; /* outs of the last batch, cleared after the next unlock */
-  uint64_t delays[DW_BATCH];
-  worker_clock wc = {0, false};
-  worker w = {.slot = slot, .next = -1};
-  unsigned spins = 0; /* spin rounds since this worker last found work */
-  pthread_mutex_lock(&r->mu);
-  while (!r->finished) {
-    unsigned nb = 0, want = 1;
-    while (nb < want) {
-      int64_t got = policy_pop(r);
-      if (got < 0) break;
-      uint32_t x = (uint32_t)got;
-      if (gated(r, x)) {
-        resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), &w);
-        continue;
-      }
-      node_state *s = &r->ns[x];
-      s->state = NS_RUNNING;
-      s->attempts++;
-      atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
-      batch[nb++] = x;
-      if (nb == 1 && r->k > 1) {
-        size_t share = policy_avail(r) / r->k;
-        want = share + 1 < DW_BATCH ? (unsigned)share + 1 : DW_BATCH;
-      }
-    }
-    if (nb == 0) {
-      if (r->finished) break;
-      wc.fresh = false;
-      if (r->spin && spins < SPIN_ROUNDS) {
-        spins++;
-        publish_avail(r);
-        pthread_mutex_unlock(&r->mu);
-        bool seen = spin_for_work(r, published_work);
-        pthread_mutex_lock(&r->mu);
-        /* nothing came: sleep next time — after looking once more under
-         * the lock, since a worker that queued work while this one spun
-         * had no sleeper to wake */
-        if (!seen) spins = SPIN_ROUNDS;
-        continue;
-      }
-      r->nwaiting++;
-      pthread_cond_wait(&r->cv, &r->mu);
-      r->nwaiting--;
-      spins = 0;
-      continue;
-    }
-    spins = 0;
-    if (wake(r, 0)) wc.fresh = false; /* what this worker left behind is for the others */
-    /* Publish the batch under the lock: a fail_fast horizon or a cancel
-     * that comes while it runs raises the cancel flags of what it holds
-     * (under the lock too), so a processor past the horizon is either not
-     * started — its flag is read first — or told to stop. Before it was
-     * published, gated() above saw the horizon. */
-    memcpy(&r->inflight[slot * DW_BATCH], batch, nb * sizeof batch[0]);
-    r->ninflight[slot] = nb;
-    if (r->k > 1) publish_avail(r);
-    pthread_mutex_unlock(&r->mu);
-    for (unsigned i = 0; i < nprev; i++)
-      if (call_release(&outs[i])) wc.fresh = false;
-    nprev = nb;
-    for (unsigned i = 0; i < nb; i++) {
-      outs[i].to_clear = false;
-      if (atomic_load_explicit(&r->ns[batch[i]].cancel, memory_order_acquire)) {
-        outs[i].failed = -1; /* not started */
-        continue;
-      }
-      run_attempt(r, batch[i], &wc, &outs[i], &armed);
-      prepare_outcome(r, batch[i], slot, &outs[i]);
-    }
-    if (pthread_mutex_trylock(&r->mu) != 0) {
-      pthread_mutex_lock(&r->mu);
-      wc.fresh = false;
-    }
-    r->ninflight[slot] = 0;
-    unsigned nretry = 0;
-    for (unsigned i = 0; i < nb; i++) {
-      uint32_t x = batch[i];
-      if (outs[i].failed == -1) {
-        r->ns[x].attempts--;
-        resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), &w);
-        continue;
-      }
-      if (outs[i].failed) wc.fresh = false; /* its message was formatted: not cheap */
-      uint64_t delay = finish_attempt(r, x, &w, &outs[i]);
-      if (delay) {
-        batch[nretry] = x;
-        delays[nretry++] = delay;
-      }
-    }
-    if (wake(r, 1)) wc.fresh = false;
-    if (nretry) {
-      wc.fresh = false;
-      /* lock order is timer then run: drop ours to arm the timers */
-      pthread_mutex_unlock(&r->mu);
-      int trc[DW_BATCH];
-      for (unsigned i = 0; i < nretry; i++)
-        trc[i] = dw_timer_add(&r->engine->pool, dw_now_ns() + delays[i], retry_cb, r, batch[i], 0);
-      armed = true;
-      pthread_mutex_lock(&r->mu);
-      /* the run may have ended meanwhile (fail_fast or a cancel resolved the
-       * waiting retries) and its states moved to the result */
-      for (unsigned i = 0; i < nretry; i++)
-        if (trc[i] != 0) requeue(r, batch[i], &w);
-    }
-  }
-  pthread_mutex_unlock(&r->mu);
-  for (unsigned i = 0; i < nprev; i++) call_release(&outs[i]);
-  if (armed) dw_timer_cancel_owner(&r->engine->pool, r);
-}
-
-/* ------------------------------------------------ reactive: no run lock */
-
-/* Whether another worker's deque, the injected retries or the run's end
- * could give an idle worker something to do (a look, no lock). */
-static bool work_visible(dw_run *r) {
-  for (unsigned i = 0; i < r->k; i++)
-    if (dw_deque_nonempty(&r->dq[i])) return true;
-  return atomic_load_explicit(&r->ninject, memory_order_seq_cst) ||
-         atomic_load_explicit(&r->done_pub, memory_order_seq_cst);
-}
-
-/* Take work from elsewhere: the oldest of another worker's deque, else an
- * injected retry. -1 if none. */
-static int64_t steal_work(dw_run *r, unsigned slot) {
-  for (unsigned i = 1; i < r->k; i++) {
-    dw_deque *d = &r->dq[(slot + i) % r->k];
-    int64_t x;
-    while ((x = dw_deque_steal(d)) == DW_DQ_LOST) {
-    }
-    if (x >= 0) return x;
-  }
-  int64_t x = -1;
-  if (atomic_load_explicit(&r->ninject, memory_order_seq_cst)) {
-    pthread_mutex_lock(&r->mu);
-    if (r->inject.n) {
-      x = r->inject.v[--r->inject.n];
-      atomic_store_explicit(&r->ninject, r->inject.n, memory_order_relaxed);
-    }
-    pthread_mutex_unlock(&r->mu);
-  }
-  return x;
-}
-
-/* Sleep until a worker pushes work, a retry comes back or the run ends
- * (an event count: a waker changes epoch under the lock, see
- * wake_sleepers). */
-static void sleep_for_work(dw_run *r) {
-  unsigned key = atomic_load_explicit(&r->epoch, memory_order_seq_cst);
-  atomic_fetch_add_explicit(&r->nsleep, 1, memory_order_seq_cst);
-  if (!work_visible(r)) {
-    pthread_mutex_lock(&r->mu);
-    while (atomic_load_explicit(&r->epoch, memory_order_relaxed) == key && !r->finished)
-      pthread_cond_wait(&r->cv, &r->mu);
-    pthread_mutex_unlock(&r->mu);
-  }
-  atomic_fetch_sub_explicit(&r->nsleep, 1, memory_order_seq_cst);
-}
-
-/* Run x, taken by worker w, and resolve it. */
-static void run_one(dw_run *r, worker *w, uint32_t x, worker_clock *wc, bool *armed) {
-  const dw_plan_node *pn = &r->p->nodes[x];
-  node_state *s = &r->ns[x];
-  /* the deadline timer of a processor with a timeout reads its state under
-   * the lock (and one may be left from an earlier attempt): its state
-   * changes under the lock too */
-  bool timed = pn->timeout > 0;
-  if (timed) {
-    pthread_mutex_lock(&r->mu);
-    wc->fresh = false;
-  }
-  s->state = NS_RUNNING;
-  s->attempts++;
-  atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
-  /* published before the gate is looked at: a cancel or a lower fail_fast
-   * horizon is either seen here or sees x and raises its cancel flag (the
-   * canceller's dw_fence_heavy orders this store before the gate's load,
-   * or this store is a fence itself) */
-  if (r->asym) {
-    atomic_store_explicit(&r->current[w->slot].x, x, memory_order_relaxed);
-    atomic_signal_fence(memory_order_seq_cst);
-  } else {
-    atomic_store_explicit(&r->current[w->slot].x, x, memory_order_seq_cst);
-  }
-  if (gated(r, x)) {
-    atomic_store_explicit(&r->current[w->slot].x, NO_PROC, memory_order_relaxed);
-    s->attempts--;
-    resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), w);
-    if (timed) pthread_mutex_unlock(&r->mu);
-    wc->fresh = false;
-    wake_sleepers(r, w);
-    return;
-  }
-  if (timed) pthread_mutex_unlock(&r->mu);
-  attempt_out o;
-  o.to_clear = false;
-  run_attempt(r, x, wc, &o, armed);
-  prepare_outcome(r, x, w->slot, &o);
-  atomic_store_explicit(&r->current[w->slot].x, NO_PROC, memory_order_release);
-  if (!o.failed && !o.late && !timed) {
-    finish_attempt(r, x, w, &o); /* a success: no lock */
-  } else {
-    wc->fresh = false;
-    pthread_mutex_lock(&r->mu);
-    uint64_t delay = finish_attempt(r, x, w, &o);
-    pthread_mutex_unlock(&r->mu);
-    if (delay) { /* lock order is timer then run: armed outside ours */
-      int rc = dw_timer_add(&r->engine->pool, dw_now_ns() + delay, retry_cb, r, x, 0);
-      *armed = true;
-      if (rc != 0) {
-        pthread_mutex_lock(&r->mu);
-        requeue(r, x, w);
-        pthread_mutex_unlock(&r->mu);
-      }
-    }
-  }
-  if (call_release(&o)) wc->fresh = false;
-  if (wake_sleepers(r, w)) wc->fresh = false;
-}
-
-/* A reactive worker's life in one run: run the dependent it kept, else
- * the newest on its own deque, else steal; when there is nothing, add its
- * counts to the run's, spin a while, then sleep. */
-static void work_steal(dw_run *r, unsigned slot) {
-  worker w = {.slot = slot, .next = -1};
-  worker_clock wc = {0, false};
-  bool armed = false;
-  unsigned spins = 0; /* spin rounds since this worker last found work */
-  for (;;) {
-    int64_t x = w.next;
-    w.next = -1;
-    if (x < 0) x = dw_deque_take(&r->dq[slot]);
-    if (x < 0) {
-      wc.fresh = false;
-      flush_counts(r, &w);
-      x = steal_work(r, slot);
-      if (x < 0) {
-        if (atomic_load_explicit(&r->done_pub, memory_order_acquire)) break;
-        if (r->spin && spins < SPIN_ROUNDS) {
-          spins++;
-          if (!spin_for_work(r, work_visible)) spins = SPIN_ROUNDS;
-        } else {
-          sleep_for_work(r);
-          spins = 0;
-        }
-        continue;
-      }
-    }
-    spins = 0;
-    run_one(r, &w, (uint32_t)x, &wc, &armed);
-  }
-  if (armed) dw_timer_cancel_owner(&r->engine->pool, r);
-}
+/* -------------------------------------------------------------- workers */
 
 static void run_unref(dw_run *r);
 
 static void take_part(dw_run *r, unsigned slot) {
   if (r->steal)
-    work_steal(r, slot);
+    dw_steal_work(r, slot);
   else
-    work(r, slot);
+    dw_queue_work(r, slot);
 }
 
 static void pool_job(void *arg, unsigned worker) {
@@ -1130,7 +540,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   for (uint32_t i = 0; i < nsrc; i++) {
     uint32_t x = p->level_nodes[p->level_off[0] + (lifo ? nsrc - 1 - i : i)];
     r->ns[x].state = NS_READY;
-    if ((lifo ? dw_deque_push(&r->dq[slot], x) : policy_push(r, x)) != 0) goto fail;
+    if ((lifo ? dw_deque_push(&r->dq[slot], x) : dw_queue_push(r, x)) != 0) goto fail;
     if (lifo) slot = (slot + 1) % r->k;
   }
   if (r->n == 0) r->finished = true;
@@ -1161,7 +571,8 @@ dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size
     dw_run_cancel(r);
     pthread_mutex_lock(&r->mu);
     for (uint32_t x = 0; x < r->n; x++)
-      if (r->ns[x].state == NS_READY) resolve(r, x, DW_PROC_CANCELLED, "no worker thread", NULL);
+      if (r->ns[x].state == NS_READY)
+        dw_sched_resolve(r, x, DW_PROC_CANCELLED, "no worker thread", NULL);
     pthread_mutex_unlock(&r->mu);
   }
   return r;
@@ -1171,7 +582,8 @@ void dw_run_cancel(dw_run *r) {
   pthread_mutex_lock(&r->mu);
   atomic_store_explicit(&r->user_cancelled, true, memory_order_seq_cst);
   if (!r->finished) { /* (finished: the states may be the result's) */
-    /* what runs now is told to stop (see run_one and work for the rest) */
+    /* what runs now is told to stop (the workers look at the cancel
+     * before they start anything: exec/run_queue.c, exec/run_steal.c) */
     if (r->steal) {
       dw_fence_heavy();
       for (unsigned i = 0; i < r->k; i++) {
@@ -1184,7 +596,8 @@ void dw_run_cancel(dw_run *r) {
           atomic_store_explicit(&r->ns[r->inflight[i]].cancel, 1, memory_order_release);
     }
     while (r->rwait.n) /* what waits for a retry ends now */
-      resolve(r, r->rwait.v[--r->rwait.n], DW_PROC_CANCELLED, "the run was cancelled", NULL);
+      dw_sched_resolve(r, r->rwait.v[--r->rwait.n], DW_PROC_CANCELLED, "the run was cancelled",
+                       NULL);
   }
   atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
   pthread_cond_broadcast(&r->cv);

@@ -1,0 +1,241 @@
+/* exec/run_int: what the parts of a run share — the run record, the
+ * worker record, and the rules every executor applies (exec/run.c) — for
+ * the two kinds of worker loop: exec/run_queue.c (work_queue and level,
+ * under one run lock) and exec/run_steal.c (reactive, without it). Nothing
+ * outside src/exec includes it. */
+#ifndef DW_EXEC_RUN_INT_H
+#define DW_EXEC_RUN_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "core/call.h"
+#include "core/pipeline.h"
+#include "dagwood/dagwood.h"
+#include "exec/bitq.h"
+#include "exec/clock.h"
+#include "exec/deque.h"
+#include "exec/payload.h"
+#include "exec/state.h"
+
+enum {
+  NS_WAITING = 0, /* dependencies unresolved */
+  NS_READY,       /* in a policy's structure */
+  NS_RUNNING,     /* an attempt is on a worker */
+  NS_RETRY_WAIT,  /* failed attempt, back-off timer pending */
+  NS_DONE         /* resolved: see status */
+};
+
+enum { RETRY_CAP_MS = 30000, DEFAULT_RETRY_BASE_MS = 100 };
+enum { DW_BATCH = 8 };      /* most processors a worker takes per lock */
+enum { SLACK_WIDTH = 512 }; /* see the run lock in run_new */
+
+/* A growable array of ranks (the level executor's retries, reactive's
+ * injected processors, the processors waiting for a retry). */
+typedef struct stack {
+  uint32_t *v;
+  size_t n, cap;
+} stack;
+
+enum { NO_PROC = UINT32_MAX }; /* reactive: a worker's current processor when none */
+
+/* reactive: the processor a worker runs, on a cache line of its own (each
+ * worker stores it twice per processor). */
+typedef struct current_slot {
+  _Alignas(64) _Atomic uint32_t x;
+} current_slot;
+
+/* What a worker carries between its processors. */
+typedef struct worker {
+  unsigned slot;
+  /* reactive only */
+  int64_t next;     /* the dependent it keeps for itself; -1 if none */
+  unsigned npushed; /* pushed on its deque since it last woke a sleeper */
+  uint32_t nres;    /* resolved here, not yet subtracted from the run's count */
+  uint32_t nok;     /* of them, succeeded */
+} worker;
+
+struct dw_run {
+  atomic_uint refs;
+  dw_engine *engine;
+  const dw_pipeline *p;
+  uint32_t n;
+  dw_strategy strategy; /* the executor that runs (hybrid resolved) */
+  bool hybrid;          /* hybrid was asked for: report its reason */
+  const char *hybrid_reason;
+  dw_failure_strategy failure;
+  unsigned k; /* workers */
+  uint64_t retry_base_ns;
+  uint64_t rng;
+  uint64_t t0;       /* dw_now_ns() at the start */
+  uint64_t t0_ticks; /* the same moment in clock ticks (exec/clock.h) */
+  const dw_tick_rate *rate;
+  dw_payload *input;
+  const char *hostname;
+
+  pthread_mutex_t mu;
+  pthread_cond_t cv;      /* workers waiting for work */
+  pthread_cond_t done_cv; /* dw_run_wait */
+  unsigned nwaiting;      /* dw_queue_work(): sleeping on cv */
+  /* For workers that spin before they sleep (read without the lock):
+   * how many ready processors were left when the lock was last released,
+   * and whether the run is finished. */
+  atomic_size_t avail_pub;
+  atomic_bool done_pub;
+  bool spin;             /* idle workers may spin (no more workers than CPUs) */
+  atomic_uint nspinning; /* at most one spins at a time */
+  uint32_t unresolved;   /* dw_queue_work(): under the lock */
+  uint32_t nok;          /* dw_queue_work(): processors resolved as succeeded */
+  bool finished;         /* under the lock */
+  /* Changed under the lock, read without it by reactive's workers. */
+  atomic_bool user_cancelled;
+  atomic_uint fail_rank; /* lowest failed rank (fail_fast); n if none */
+  stack rwait;           /* under the lock: processors waiting for a retry */
+  atomic_uint next_slot;
+  /* What each worker took out of the lock: inflight[slot * DW_BATCH + i],
+   * ninflight[slot] of them. Written and read only under the lock (a worker
+   * publishes its batch before it drops the lock, and withdraws it once it
+   * holds the lock again), so fail_fast_at and dw_run_cancel see every
+   * processor that may run outside it and raise their cancel flags; a
+   * worker reads a processor's flag before it starts it. */
+  uint32_t *inflight;
+  unsigned *ninflight;
+  node_state *ns;
+  uint32_t *work_list; /* dw_sched_resolve()'s work lists */
+
+  /* policies */
+  dw_bitq ready;         /* work_queue: priority positions (pipeline's wq_pos) */
+  size_t hlen;           /* work_queue: how many are ready */
+  uint32_t *bucket_fill; /* level: pushed per level */
+  uint32_t *bucket_take; /* level: taken per level */
+  uint32_t *level_left;  /* level: unresolved per level */
+  uint32_t *bucket;      /* level: laid out like level_nodes */
+  uint32_t cur_level;
+  stack retryq; /* level: re-attempts of the open level */
+
+  /* reactive (exec/run_steal.c) */
+  bool steal;
+  bool asym;             /* exec/fence.h: publishing current needs no fence */
+  dw_deque *dq;          /* one per worker */
+  current_slot *current; /* per worker: the processor it runs, NO_PROC */
+  atomic_uint left;      /* unresolved, less what workers hold in nres */
+  atomic_uint oks;       /* succeeded, as flushed by workers */
+  atomic_uint nsleep;    /* workers about to sleep or asleep on cv */
+  atomic_uint epoch;     /* changed (under the lock) to wake sleepers */
+  stack inject;          /* under the lock: retries come back here */
+  atomic_size_t ninject; /* inject.n, for a look without the lock */
+};
+
+/* --------------------------------------------------------------- stacks */
+
+static inline int stack_push(stack *s, uint32_t x) {
+  if (s->n == s->cap) {
+    size_t nc = s->cap ? s->cap * 2 : 16;
+    uint32_t *nv = realloc(s->v, nc * sizeof *nv);
+    if (!nv) return -1;
+    s->v = nv;
+    s->cap = nc;
+  }
+  s->v[s->n++] = x;
+  return 0;
+}
+
+static inline void stack_remove(stack *s, uint32_t x) {
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i] == x) {
+      s->v[i] = s->v[--s->n];
+      return;
+    }
+}
+
+/* ---------------------------------------------------------------- gates */
+
+static inline bool cancelled(const dw_run *r) {
+  return atomic_load_explicit(&r->user_cancelled, memory_order_seq_cst);
+}
+
+static inline uint32_t horizon(const dw_run *r) {
+  return atomic_load_explicit(&r->fail_rank, memory_order_seq_cst);
+}
+
+/* May x not start? (the lock, or for reactive a published current) */
+static inline bool gated(const dw_run *r, uint32_t x) {
+  return cancelled(r) || (r->failure == DW_FAILURE_FAIL_FAST && x > horizon(r));
+}
+
+static inline const char *gate_reason(const dw_run *r) {
+  return cancelled(r) ? "the run was cancelled" : "fail_fast: an earlier processor failed";
+}
+
+/* ------------------------------------------------------------- attempts */
+
+typedef struct attempt_out {
+  int failed;
+  bool late; /* past its deadline when it returned */
+  dw_call call;
+  uint64_t t_start, t_end;
+  int32_t from;    /* the dependency that fed it, -1: the run's input */
+  dw_payload *in;  /* its payload; NULL is the empty payload */
+  dw_payload *out; /* prepared by dw_sched_prepare_outcome */
+  int32_t producer;
+  bool to_clear; /* a successful call, cleared by its worker outside the lock */
+} attempt_out;
+
+/* Free what a finished call still holds (most hold nothing). */
+static inline bool call_release(attempt_out *o) {
+  dw_call *c = &o->call;
+  bool work = o->to_clear && (c->out || c->md || c->err_msg);
+  if (work) dw_call_clear(c);
+  o->to_clear = false;
+  return work;
+}
+
+/* A worker's clock. Reading the time-stamp counter costs about 20 ns on a
+ * virtual machine, as much as the rest of a no-op processor's scheduling;
+ * so when a worker goes from one processor's end straight to the next one's
+ * start — only its own bookkeeping in between: no wait, no contended lock,
+ * no wake-up call, no free of an output — the end reading is also the next
+ * start. A processor's duration may then include that bookkeeping (tens of
+ * ns, below the report's microsecond resolution). */
+typedef struct worker_clock {
+  uint64_t last; /* the last reading */
+  bool fresh;    /* nothing slow happened since */
+} worker_clock;
+
+/* exec/run.c: the rules */
+void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, worker *w);
+void dw_sched_finish_run(dw_run *r);
+void dw_sched_requeue(dw_run *r, uint32_t x, worker *w);
+void dw_sched_retry_cb(void *owner, uint32_t x, uint32_t unused);
+void dw_sched_run_attempt(dw_run *r, uint32_t x, worker_clock *wc, attempt_out *o, bool *armed);
+void dw_sched_prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out *o);
+uint64_t dw_sched_finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *o);
+enum { SPIN_NS = 50000, SPIN_ROUNDS = 4 };
+bool dw_sched_spin(dw_run *r, bool (*seen_work)(dw_run *));
+
+/* exec/run_queue.c: work_queue and level */
+int dw_queue_push(dw_run *r, uint32_t x);
+bool dw_queue_wake(dw_run *r, size_t keep);
+void dw_queue_publish(dw_run *r);
+void dw_queue_work(dw_run *r, unsigned slot);
+
+/* exec/run_steal.c: reactive */
+int dw_steal_inject(dw_run *r, uint32_t x);
+void dw_steal_work(dw_run *r, unsigned slot);
+
+/* reactive: make z runnable by worker w, which keeps the lowest-ranked of
+ * what it releases for itself (see resolve) and pushes the others. */
+static inline int steal_push(dw_run *r, worker *w, uint32_t z) {
+  if (!w) return dw_steal_inject(r, z);
+  if (w->next >= 0) {
+    if (dw_deque_push(&r->dq[w->slot], (uint32_t)w->next) != 0) return -1;
+    w->npushed++;
+  }
+  w->next = z;
+  return 0;
+}
+
+#endif
