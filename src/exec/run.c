@@ -79,9 +79,9 @@ bool dw_sched_spin(dw_run *r, bool (*seen_work)(dw_run *)) {
 /* Resolve x and release its dependents, iteratively: dependents that
  * cannot run (skipped, cancelled) are resolved in the same sweep, the
  * others are made runnable. work_queue and level: under the lock. reactive:
- * by the worker w that ran x, or under the lock with w NULL; the dependency
- * counts are atomic, so exactly one resolver of a processor's dependencies
- * sees its last one resolve. */
+ * by the worker w that ran x (w is NULL only when no worker could start);
+ * with several workers the dependency counts are atomic, so exactly one
+ * resolver of a processor's dependencies sees its last one resolve. */
 void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, worker *w) {
   const dw_pipeline *p = r->p;
   bool steal = r->steal;
@@ -123,6 +123,10 @@ void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reas
         atomic_store_explicit(&t->deps, deps, memory_order_relaxed);
       } else if (zn->npred == 1) {
         deps = inc; /* its only dependency: nobody else counts it */
+      } else if (r->k == 1) {
+        /* one worker, the only thread that resolves (see dw_run_cancel) */
+        deps = atomic_load_explicit(&t->deps, memory_order_relaxed) + inc;
+        atomic_store_explicit(&t->deps, deps, memory_order_relaxed);
       } else {
         deps = atomic_fetch_add_explicit(&t->deps, inc, memory_order_acq_rel) + inc;
       }
@@ -354,7 +358,10 @@ uint64_t dw_sched_finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *
     dw_sched_resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), w);
     return 0;
   }
-  if (s->attempts <= pn->retries && stack_push(&r->rwait, x) == 0) {
+  /* (reactive: room for every processor on the list that brings retries
+   * back, so that putting one there cannot fail) */
+  if (s->attempts <= pn->retries && (!r->steal || stack_reserve(&r->inject, r->n) == 0) &&
+      stack_push(&r->rwait, x) == 0) {
     s->state = NS_RETRY_WAIT;
     return backoff_ns(r, s->attempts);
   }
@@ -595,9 +602,18 @@ void dw_run_cancel(dw_run *r) {
         if (i % DW_BATCH < r->ninflight[i / DW_BATCH])
           atomic_store_explicit(&r->ns[r->inflight[i]].cancel, 1, memory_order_release);
     }
-    while (r->rwait.n) /* what waits for a retry ends now */
-      dw_sched_resolve(r, r->rwait.v[--r->rwait.n], DW_PROC_CANCELLED, "the run was cancelled",
-                       NULL);
+    /* What waits for a retry ends now. reactive hands it to its workers,
+     * which find it cancelled: only workers resolve there (so that one
+     * worker alone needs no atomic dependency counts). */
+    while (r->rwait.n) {
+      uint32_t y = r->rwait.v[--r->rwait.n];
+      if (!r->steal) {
+        dw_sched_resolve(r, y, DW_PROC_CANCELLED, "the run was cancelled", NULL);
+        continue;
+      }
+      r->ns[y].state = NS_READY;
+      (void)dw_steal_inject(r, y); /* cannot fail: it has room for n */
+    }
   }
   atomic_fetch_add_explicit(&r->epoch, 1, memory_order_relaxed);
   pthread_cond_broadcast(&r->cv);

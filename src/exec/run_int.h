@@ -125,7 +125,7 @@ struct dw_run {
   atomic_uint oks;       /* succeeded, as flushed by workers */
   atomic_uint nsleep;    /* workers about to sleep or asleep on cv */
   atomic_uint epoch;     /* changed (under the lock) to wake sleepers */
-  stack inject;          /* under the lock: retries come back here */
+  stack inject;          /* under the lock: retries come back here (room for n) */
   atomic_size_t ninject; /* inject.n, for a look without the lock */
 };
 
@@ -140,6 +140,16 @@ static inline int stack_push(stack *s, uint32_t x) {
     s->cap = nc;
   }
   s->v[s->n++] = x;
+  return 0;
+}
+
+/* Room for cap entries in all: 0, or -1 when out of memory. */
+static inline int stack_reserve(stack *s, size_t cap) {
+  if (s->cap >= cap) return 0;
+  uint32_t *nv = realloc(s->v, cap * sizeof *nv);
+  if (!nv) return -1;
+  s->v = nv;
+  s->cap = cap;
   return 0;
 }
 
