@@ -143,6 +143,11 @@ dw_strategy dw_hybrid_choose(const dw_pipeline *p, unsigned workers, const char 
     why =
         "never more ready processors than workers (widest level <= max_concurrency): "
         "priorities cannot change anything, so completions hand work on directly";
+  } else if (workers <= 1) {
+    s = DW_STRATEGY_REACTIVE;
+    why =
+        "one worker: nothing is shared, so it runs what it releases straight from its own "
+        "deque, with no lock";
   } else if (sh->max_out <= HYBRID_MAX_OUT) {
     s = DW_STRATEGY_REACTIVE;
     why =

@@ -161,9 +161,10 @@ static void test_hybrid_choice(void **state) {
     dw_strategy want;
   } cases[] = {{chain, 1, DW_STRATEGY_REACTIVE},   /* a chain */
                {wide, 8, DW_STRATEGY_REACTIVE},    /* never wider than the workers */
-               {wide, 1, DW_STRATEGY_REACTIVE},    /* a few dependents each */
+               {wide, 1, DW_STRATEGY_REACTIVE},    /* one worker */
                {fan64, 2, DW_STRATEGY_REACTIVE},   /* 64 dependents: still a few */
                {fan65, 2, DW_STRATEGY_WORK_QUEUE}, /* 65, irregular levels (1, 65) */
+               {fan65, 1, DW_STRATEGY_REACTIVE},   /* the same, one worker */
                {layers65, 2, DW_STRATEGY_LEVEL}};  /* 65, regular levels (65, 65) */
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     dw_pipeline *p =
