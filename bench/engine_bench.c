@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,32 +42,34 @@ static size_t heap_bytes(void) {
 
 /* ------------------------------------------------------- the processors */
 
-/* While `on`, every `every`-th call samples the heap, so that a separate,
- * untimed run can tell how much the engine holds while it runs. */
+/* While `on`, every `every`-th call samples the heap, so that separate,
+ * untimed runs can tell how much the engine holds while it runs (from
+ * several workers at once: atomics). */
 typedef struct probe {
-  int on;
+  atomic_int on;
   unsigned every;
-  unsigned calls;
-  size_t peak;
+  atomic_uint calls;
+  atomic_size_t peak;
 } probe;
 
 static void sample(probe *p) {
-  if (p->calls++ % p->every) return;
-  size_t h = heap_bytes();
-  if (h > p->peak) p->peak = h;
+  if (atomic_fetch_add_explicit(&p->calls, 1, memory_order_relaxed) % p->every) return;
+  size_t h = heap_bytes(), peak = atomic_load_explicit(&p->peak, memory_order_relaxed);
+  while (h > peak && !atomic_compare_exchange_weak(&p->peak, &peak, h)) {
+  }
 }
 
 static int noop_transform(dw_call *c, void *user) {
   (void)c;
   probe *p = user;
-  if (p->on) sample(p);
+  if (atomic_load_explicit(&p->on, memory_order_relaxed)) sample(p);
   return 0; /* no output: the node's payload is empty */
 }
 
 static int noop_analyze(dw_call *c, void *user) {
   (void)c;
   probe *p = user;
-  if (p->on) sample(p);
+  if (atomic_load_explicit(&p->on, memory_order_relaxed)) sample(p);
   return 0; /* an analyzer's output is its input */
 }
 
@@ -191,8 +194,8 @@ static int bench_shape(dw_engine *e, probe *pr, const config *c, shape_kind kind
   dw_pipeline *p = dw_pipeline_load_string(e, bench, yaml, len, NULL, &d);
   uint64_t load_ns = now_ns() - t0;
   size_t pipeline_bytes = heap_bytes() - h0;
-  free(yaml);
   if (!p) {
+    free(yaml);
     fprintf(stderr, "engine_bench: %s does not load:\n", bench);
     for (size_t i = 0; d && i < dw_diags_count(d) && i < 5; i++) {
       char buf[512];
@@ -206,18 +209,35 @@ static int bench_shape(dw_engine *e, probe *pr, const config *c, shape_kind kind
   dw_diags_free(d);
   uint32_t n = (uint32_t)dw_pipeline_count(p);
 
-  /* the engine's heap while a run is under way, sampled by the processors */
+  /* The engine's heap while a run is under way, sampled by the processors,
+   * and held by its result: the most any executor takes, with the most
+   * threads benchmarked. Each on a pipeline of its own, loaded afresh: a
+   * pipeline keeps its last run's arrays for the next one. */
   uint64_t ns;
-  size_t base = heap_bytes();
-  pr->on = 1;
-  pr->every = n / 64 + 1;
-  pr->calls = 0;
-  pr->peak = base;
-  dw_result *mr = run_once(e, p, DW_STRATEGY_WORK_QUEUE, 1, &ns);
-  pr->on = 0;
-  size_t run_bytes = pr->peak - base, result_bytes = heap_bytes() - base;
-  if (check(mr, n, bench)) goto fail;
-  dw_result_free(mr);
+  size_t run_bytes = 0, result_bytes = 0;
+  unsigned maxt = 1;
+  for (unsigned t = 0; t < c->nthreads; t++)
+    if (c->threads[t] > maxt) maxt = c->threads[t];
+  for (unsigned x = 0; x < NEXEC; x++) {
+    dw_pipeline *q = dw_pipeline_load_string(e, bench, yaml, len, NULL, NULL);
+    if (!q) break; /* (p loaded: only memory can be missing) */
+    size_t base = heap_bytes();
+    pr->every = n / 64 + 1;
+    atomic_store(&pr->calls, 0);
+    atomic_store(&pr->peak, base);
+    atomic_store(&pr->on, 1);
+    dw_result *mr = run_once(e, q, executors[x], maxt, &ns);
+    atomic_store(&pr->on, 0);
+    size_t held = heap_bytes() - base, peak = atomic_load(&pr->peak) - base;
+    int bad = check(mr, n, bench);
+    if (!bad) dw_result_free(mr);
+    dw_pipeline_free(q);
+    if (bad) goto fail;
+    if (peak > run_bytes) run_bytes = peak;
+    if (held > result_bytes) result_bytes = held;
+  }
+  free(yaml);
+  yaml = NULL;
 
   /* What dw_pipeline_run leaves for later, timed apart: filling the
    * per-processor reports (on their first read) and freeing the result
@@ -316,6 +336,7 @@ static int bench_shape(dw_engine *e, probe *pr, const config *c, shape_kind kind
 fail_samples:
   free(samples);
 fail:
+  free(yaml);
   dw_pipeline_free(p);
   shape_free(&s);
   return -1;
