@@ -459,8 +459,9 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
     dw_run_options_init(&defaults);
     opts = &defaults;
   }
-  dw_run *r = calloc(1, sizeof *r);
+  dw_run *r = aligned_alloc(_Alignof(dw_run), sizeof *r); /* see run_int.h */
   if (!r) return NULL;
+  memset(r, 0, sizeof *r);
   atomic_init(&r->refs, 1);
   r->engine = e;
   r->p = p;

@@ -58,6 +58,10 @@ typedef struct worker {
   uint32_t nok;     /* of them, succeeded */
 } worker;
 
+/* Fields that one thread writes often and another reads (or writes) are
+ * on cache lines of their own (_Alignas(64)): a line shared by a worker's
+ * counters and a spinning worker's watch moves between the two cores at
+ * every write and slows both. */
 struct dw_run {
   atomic_uint refs;
   dw_engine *engine;
@@ -76,20 +80,20 @@ struct dw_run {
   dw_payload *input;
   const char *hostname;
 
-  pthread_mutex_t mu;
+  _Alignas(64) pthread_mutex_t mu;
   pthread_cond_t cv;      /* workers waiting for work */
   pthread_cond_t done_cv; /* dw_run_wait */
   unsigned nwaiting;      /* dw_queue_work(): sleeping on cv */
   /* For workers that spin before they sleep (read without the lock):
    * how many ready processors were left when the lock was last released,
    * and whether the run is finished. */
-  atomic_size_t avail_pub;
+  _Alignas(64) atomic_size_t avail_pub;
   atomic_bool done_pub;
-  bool spin;             /* idle workers may spin (no more workers than CPUs) */
-  atomic_uint nspinning; /* at most one spins at a time */
-  uint32_t unresolved;   /* dw_queue_work(): under the lock */
-  uint32_t nok;          /* dw_queue_work(): processors resolved as succeeded */
-  bool finished;         /* under the lock */
+  bool spin;                        /* idle workers may spin (no more workers than CPUs) */
+  atomic_uint nspinning;            /* at most one spins at a time */
+  _Alignas(64) uint32_t unresolved; /* dw_queue_work(): under the lock */
+  uint32_t nok;                     /* dw_queue_work(): processors resolved as succeeded */
+  bool finished;                    /* under the lock */
   /* Changed under the lock, read without it by reactive's workers. */
   atomic_bool user_cancelled;
   atomic_uint fail_rank; /* lowest failed rank (fail_fast); n if none */
@@ -118,15 +122,15 @@ struct dw_run {
 
   /* reactive (exec/run_steal.c) */
   bool steal;
-  bool asym;             /* exec/fence.h: publishing current needs no fence */
-  dw_deque *dq;          /* one per worker */
-  current_slot *current; /* per worker: the processor it runs, NO_PROC */
-  atomic_uint left;      /* unresolved, less what workers hold in nres */
-  atomic_uint oks;       /* succeeded, as flushed by workers */
-  atomic_uint nsleep;    /* workers about to sleep or asleep on cv */
-  atomic_uint epoch;     /* changed (under the lock) to wake sleepers */
-  stack inject;          /* under the lock: retries come back here (room for n) */
-  atomic_size_t ninject; /* inject.n, for a look without the lock */
+  bool asym;                     /* exec/fence.h: publishing current needs no fence */
+  dw_deque *dq;                  /* one per worker */
+  current_slot *current;         /* per worker: the processor it runs, NO_PROC */
+  _Alignas(64) atomic_uint left; /* unresolved, less what workers hold in nres */
+  atomic_uint oks;               /* succeeded, as flushed by workers */
+  atomic_uint nsleep;            /* workers about to sleep or asleep on cv */
+  atomic_uint epoch;             /* changed (under the lock) to wake sleepers */
+  stack inject;                  /* under the lock: retries come back here (room for n) */
+  atomic_size_t ninject;         /* inject.n, for a look without the lock */
 };
 
 /* --------------------------------------------------------------- stacks */
