@@ -123,7 +123,7 @@ void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reas
         atomic_store_explicit(&t->deps, deps, memory_order_relaxed);
       } else if (zn->npred == 1) {
         deps = inc; /* its only dependency: nobody else counts it */
-      } else if (r->k == 1) {
+      } else if (r->k == 1 || r->solo) {
         /* one worker, the only thread that resolves (see dw_run_cancel) */
         deps = atomic_load_explicit(&t->deps, memory_order_relaxed) + inc;
         atomic_store_explicit(&t->deps, deps, memory_order_relaxed);
@@ -570,6 +570,11 @@ static int add_workers(dw_run *r, unsigned count) {
   return q;
 }
 
+void dw_sched_recruit(dw_run *r) {
+  r->solo = false; /* before any helper exists: they never see it true */
+  add_workers(r, r->k - 1);
+}
+
 dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
                      const dw_run_options *opts) {
   dw_run *r = run_new(e, p, input, len, opts);
@@ -627,20 +632,44 @@ dw_result *dw_run_wait(dw_run *r) {
   pthread_mutex_lock(&r->mu);
   while (!r->finished) pthread_cond_wait(&r->done_cv, &r->mu);
   pthread_mutex_unlock(&r->mu);
+  /* for the next run's start (dw_pipeline_run); the history is not the
+   * pipeline's value */
+  dw_pipeline *hp = (dw_pipeline *)r->p;
+  uint64_t longest = dw_ticks_to_ns(r->rate, atomic_load(&r->longest));
+  atomic_store_explicit(&hp->last_longest, longest + 1, memory_order_relaxed);
   dw_timer_cancel_owner(&r->engine->pool, r);
   dw_result *res = build_result(r);
   run_unref(r);
   return res;
 }
 
+/* dw_pipeline_run's solo start (see there) */
+enum { SOLO_ATTEMPT_NS = 25000, JOIN_NS = 100000 };
+
 dw_result *dw_pipeline_run(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
                            const dw_run_options *opts) {
   dw_run *r = run_new(e, p, input, len, opts);
   if (!r) return NULL;
   if (!r->finished) {
-    /* the calling thread is worker 0; the pool supplies the others */
+    /* The calling thread is worker 0; the pool supplies the others. When
+     * no attempt of the last run of this pipeline took more than
+     * SOLO_ATTEMPT_NS, they join only once this run has gone on for
+     * JOIN_NS (checked after each attempt): a short run of small
+     * processors is over sooner on one thread than two can start sharing
+     * it (a wake-up is a system call and an interrupt, and every line the
+     * run touches would move between two caches), and a long one loses
+     * about JOIN_NS of its other workers. If a processor turns out long
+     * after all, the others are recruited when it returns (so at most
+     * that processor's time is lost), and the next run starts them at
+     * once. */
     atomic_store(&r->next_slot, 1);
-    add_workers(r, r->k - 1);
+    uint64_t att = atomic_load_explicit(&p->last_longest, memory_order_relaxed);
+    if (r->k > 1 && att && att - 1 <= SOLO_ATTEMPT_NS) {
+      r->solo = true;
+      r->join_ticks = r->rate->tsc ? (uint64_t)(JOIN_NS * r->rate->per_ns) : JOIN_NS;
+    } else {
+      add_workers(r, r->k - 1);
+    }
     take_part(r, 0);
   }
   return dw_run_wait(r);

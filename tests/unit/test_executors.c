@@ -47,6 +47,26 @@ static int plain(dw_call *c, void *user) {
   return dw_call_set_output(c, "x", 1);
 }
 
+static double now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* Keeps its CPU busy for as many µs as its input says (a sleep would take
+ * the timer's slack, tens of µs), outputs nothing. */
+static int busy_input(dw_call *c, void *user) {
+  (void)user;
+  size_t len;
+  const uint8_t *in = dw_call_input(c, &len);
+  char buf[16] = {0};
+  memcpy(buf, in, len < sizeof buf - 1 ? len : sizeof buf - 1);
+  double until = now_us() + atof(buf);
+  while (now_us() < until) {
+  }
+  return 0;
+}
+
 static dw_engine *engine(void) {
   dw_engine *e = dw_engine_new(NULL);
   assert_non_null(e);
@@ -54,6 +74,8 @@ static dw_engine *engine(void) {
   assert_int_equal(dw_engine_register(e, &d), 0);
   dw_processor_def q = {"plain", DW_INTENT_TRANSFORM, plain, NULL, "one byte out", NULL};
   assert_int_equal(dw_engine_register(e, &q), 0);
+  dw_processor_def s = {"busy_input", DW_INTENT_ANALYZE, busy_input, NULL, "busy", NULL};
+  assert_int_equal(dw_engine_register(e, &s), 0);
   return e;
 }
 
@@ -219,6 +241,77 @@ static void test_total_order_one_worker(void **state) {
   dw_engine_free(e);
 }
 
+/* A run whose last run's attempts were all short starts on the calling
+ * thread alone and recruits the other workers once it has gone on for a
+ * while (exec/run.c, dw_pipeline_run): a short run of small processors
+ * stays on one thread; a processor that turns out long brings the others
+ * in when it returns; and after a run with long attempts the next run
+ * starts them at once. Every executor. */
+static void test_solo_start(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  char yaml[1024] = "processors:\n";
+  for (char c = 'a'; c <= 'h'; c++) {
+    char line[96];
+    snprintf(line, sizeof line, "  - {id: %c, type: local, processor: busy_input}\n", c);
+    strcat(yaml, line);
+  }
+  for (int s = 0; s < 4; s++) {
+    dw_pipeline *p = dw_pipeline_load_string(e, "s.yaml", yaml, strlen(yaml), NULL, NULL);
+    assert_non_null(p);
+    dw_run_options o;
+    dw_run_options_init(&o);
+    o.max_concurrency = 2;
+    o.strategy = s;
+    /* Runs of 5 µs attempts (40 µs in all: long enough for a helper woken
+     * at the start to take a share): after the first, which has no history,
+     * they stay on the calling thread — most of them: an attempt that an
+     * interrupt stretched past the limit makes the next run start both */
+    int alone = 0, short_runs = 0;
+    for (int run = 0; run < 9; run++) {
+      dw_result *r = dw_pipeline_run(e, p, "5", 1, &o);
+      assert_non_null(r);
+      assert_int_equal(dw_result_status(r), DW_RUN_SUCCEEDED);
+      if (run > 0 && dw_result_duration_us(r) < 90) { /* (a slow machine's run outlives it) */
+        size_t on_other = 0;
+        for (size_t i = 0; i < dw_result_count(r); i++)
+          on_other += dw_result_processor(r, i)->thread;
+        short_runs++;
+        alone += on_other == 0;
+      }
+      dw_result_free(r);
+    }
+    assert_true(alone * 4 >= short_runs * 3);
+    /* 3: 20 ms each: the first attempt brings the other worker in, which
+     * then runs some of the other seven */
+    dw_result *r = dw_pipeline_run(e, p, "20000", 5, &o);
+    assert_non_null(r);
+    size_t on_other = 0;
+    for (size_t i = 0; i < dw_result_count(r); i++) on_other += dw_result_processor(r, i)->thread;
+    assert_true(on_other > 0);
+    dw_result_free(r);
+    /* 4: long attempts last time: both workers from the start, so the
+     * first two processors overlap */
+    r = dw_pipeline_run(e, p, "20000", 5, &o);
+    assert_non_null(r);
+    uint64_t first_end = UINT64_MAX, second_start = UINT64_MAX;
+    for (size_t i = 0; i < dw_result_count(r); i++) {
+      const dw_proc_report *pr = dw_result_processor(r, i);
+      uint64_t end = pr->start_ns + pr->duration_us * 1000;
+      if (end < first_end) first_end = end;
+    }
+    for (size_t i = 0; i < dw_result_count(r); i++) {
+      const dw_proc_report *pr = dw_result_processor(r, i);
+      if (pr->thread != dw_result_processor(r, 0)->thread && pr->start_ns < second_start)
+        second_start = pr->start_ns;
+    }
+    assert_true(second_start < first_end);
+    dw_result_free(r);
+    dw_pipeline_free(p);
+  }
+  dw_engine_free(e);
+}
+
 /* The per-processor reports are filled on first use: several threads that
  * ask at once all see the same, complete reports. */
 typedef struct reader_arg {
@@ -298,6 +391,7 @@ int main(void) {
       cmocka_unit_test(test_work_queue_critical_path_first),
       cmocka_unit_test(test_hybrid_choice),
       cmocka_unit_test(test_total_order_one_worker),
+      cmocka_unit_test(test_solo_start),
       cmocka_unit_test(test_reports_concurrent_first_use),
       cmocka_unit_test(test_durations_back_to_back),
   };
