@@ -43,10 +43,10 @@ struct dw_pipeline {
   dw_wasm_module **wasm; /* by file index, NULL for local processors; NULL if none */
   uint32_t nwasm;        /* entries in wasm */
   dw_graph_shape shape;  /* what hybrid chooses by */
-  /* The last run's longest processor attempt, in ns, plus one (0: no run
-   * yet): whether the next run may start on its calling thread alone
-   * (exec/run.c, dw_pipeline_run). A hint, not the value. */
-  atomic_uint_fast64_t last_longest;
+  /* Whether the next run may start on its calling thread alone (exec/run.c,
+   * run_new): how many runs there were, and how many attempts of the last
+   * one took more than a few µs. A hint, not the value. */
+  atomic_uint runs, last_nlong;
   /* spare per-run arrays (exec/state.h) */
   pthread_mutex_t stash_mu;
   struct node_state *stash_ns;

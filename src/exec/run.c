@@ -452,8 +452,12 @@ void dw_run_options_init(dw_run_options *o) {
   o->failure_strategy = -1;
 }
 
+/* dw_pipeline_run's solo start (see run_new) */
+enum { SOLO_ATTEMPT_NS = 25000, JOIN_NS = 100000 };
+
+/* caller: the calling thread will be worker 0 (dw_pipeline_run). */
 static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
-                       const dw_run_options *opts) {
+                       const dw_run_options *opts, bool caller) {
   dw_run_options defaults;
   if (!opts) {
     dw_run_options_init(&defaults);
@@ -538,10 +542,29 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
     default:
       if (dw_bitq_init(&r->ready, r->n) != 0) goto fail;
   }
+  /* The calling thread is worker 0 and the pool supplies the others. When
+   * the pipeline has run before and its processors are small — at most one
+   * attempt of the last run took more than SOLO_ATTEMPT_NS — they join
+   * only once this run has gone on for JOIN_NS (checked after each
+   * attempt; dw_sched_after_attempt): a short run of small processors is
+   * over sooner on one thread than two can start sharing it (a wake-up is a
+   * system call and an interrupt, and every line the run touches would
+   * move between two caches), and a long one loses about JOIN_NS of its
+   * other workers. One long attempt is allowed: a preempted attempt looks
+   * long, and one long processor among small ones loses only the small
+   * work that could have run beside it. If processors turn out long after
+   * all, the others are recruited when the first returns (so at most its
+   * time is lost), and the next run starts them at once. */
+  r->long_ticks = r->rate->tsc ? (uint64_t)(SOLO_ATTEMPT_NS * r->rate->per_ns) : SOLO_ATTEMPT_NS;
+  if (caller && r->k > 1 && atomic_load_explicit(&p->runs, memory_order_relaxed) &&
+      atomic_load_explicit(&p->last_nlong, memory_order_relaxed) <= 1) {
+    r->solo = true;
+    r->join_ticks = r->rate->tsc ? (uint64_t)(JOIN_NS * r->rate->per_ns) : JOIN_NS;
+  }
   /* The states start zeroed: nothing per processor to set up. The entry
    * points are level 0 (ranks ascending); lowest rank first out: reversed
-   * onto reactive's deques (spread over the workers; no worker runs yet),
-   * in order into the queues. */
+   * onto reactive's deques (spread over the workers, or all on the solo
+   * worker's; no worker runs yet), in order into the queues. */
   unsigned slot = 0;
   bool lifo = r->steal;
   uint32_t nsrc = p->nlevels ? p->level_off[1] - p->level_off[0] : 0;
@@ -549,7 +572,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
     uint32_t x = p->level_nodes[p->level_off[0] + (lifo ? nsrc - 1 - i : i)];
     r->ns[x].state = NS_READY;
     if ((lifo ? dw_deque_push(&r->dq[slot], x) : dw_queue_push(r, x)) != 0) goto fail;
-    if (lifo) slot = (slot + 1) % r->k;
+    if (lifo && !r->solo) slot = (slot + 1) % r->k;
   }
   if (r->n == 0) r->finished = true;
   r->t0 = dw_now_ns();
@@ -577,7 +600,7 @@ void dw_sched_recruit(dw_run *r) {
 
 dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
                      const dw_run_options *opts) {
-  dw_run *r = run_new(e, p, input, len, opts);
+  dw_run *r = run_new(e, p, input, len, opts, false);
   if (!r) return NULL;
   if (!r->finished && add_workers(r, r->k) <= 0) {
     /* no worker at all: everything ends cancelled */
@@ -635,41 +658,23 @@ dw_result *dw_run_wait(dw_run *r) {
   /* for the next run's start (dw_pipeline_run); the history is not the
    * pipeline's value */
   dw_pipeline *hp = (dw_pipeline *)r->p;
-  uint64_t longest = dw_ticks_to_ns(r->rate, atomic_load(&r->longest));
-  atomic_store_explicit(&hp->last_longest, longest + 1, memory_order_relaxed);
+  atomic_store_explicit(&hp->last_nlong, atomic_load(&r->nlong), memory_order_relaxed);
+  atomic_fetch_add_explicit(&hp->runs, 1, memory_order_relaxed);
   dw_timer_cancel_owner(&r->engine->pool, r);
   dw_result *res = build_result(r);
   run_unref(r);
   return res;
 }
 
-/* dw_pipeline_run's solo start (see there) */
-enum { SOLO_ATTEMPT_NS = 25000, JOIN_NS = 100000 };
-
 dw_result *dw_pipeline_run(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
                            const dw_run_options *opts) {
-  dw_run *r = run_new(e, p, input, len, opts);
+  dw_run *r = run_new(e, p, input, len, opts, true);
   if (!r) return NULL;
   if (!r->finished) {
-    /* The calling thread is worker 0; the pool supplies the others. When
-     * no attempt of the last run of this pipeline took more than
-     * SOLO_ATTEMPT_NS, they join only once this run has gone on for
-     * JOIN_NS (checked after each attempt): a short run of small
-     * processors is over sooner on one thread than two can start sharing
-     * it (a wake-up is a system call and an interrupt, and every line the
-     * run touches would move between two caches), and a long one loses
-     * about JOIN_NS of its other workers. If a processor turns out long
-     * after all, the others are recruited when it returns (so at most
-     * that processor's time is lost), and the next run starts them at
-     * once. */
+    /* the calling thread is worker 0; the pool supplies the others, now or
+     * (solo) once the run has lasted: see run_new */
     atomic_store(&r->next_slot, 1);
-    uint64_t att = atomic_load_explicit(&p->last_longest, memory_order_relaxed);
-    if (r->k > 1 && att && att - 1 <= SOLO_ATTEMPT_NS) {
-      r->solo = true;
-      r->join_ticks = r->rate->tsc ? (uint64_t)(JOIN_NS * r->rate->per_ns) : JOIN_NS;
-    } else {
-      add_workers(r, r->k - 1);
-    }
+    if (!r->solo) add_workers(r, r->k - 1);
     take_part(r, 0);
   }
   return dw_run_wait(r);

@@ -56,7 +56,6 @@ typedef struct worker {
   unsigned npushed; /* pushed on its deque since it last woke a sleeper */
   uint32_t nres;    /* resolved here, not yet subtracted from the run's count */
   uint32_t nok;     /* of them, succeeded */
-  uint64_t longest; /* its longest attempt, in ticks */
 } worker;
 
 /* Fields that one thread writes often and another reads (or writes) are
@@ -78,10 +77,11 @@ struct dw_run {
   uint64_t t0;       /* dw_now_ns() at the start */
   uint64_t t0_ticks; /* the same moment in clock ticks (exec/clock.h) */
   /* The calling thread runs alone until the run is join_ticks old (see
-   * dw_pipeline_run); only it reads and clears solo. */
+   * run_new); only it reads and clears solo. */
   bool solo;
   uint64_t join_ticks;
-  atomic_uint_fast64_t longest; /* the longest attempt, in ticks */
+  uint64_t long_ticks; /* an attempt longer than this is a long one */
+  atomic_uint nlong;   /* long attempts so far */
   const dw_tick_rate *rate;
   dw_payload *input;
   const char *hostname;
@@ -236,16 +236,10 @@ uint64_t dw_sched_finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *
 enum { SPIN_NS = 50000, SPIN_ROUNDS = 4 };
 void dw_sched_recruit(dw_run *r);
 
-/* After an attempt of worker w that took d ticks, which ended at `now`:
- * keep the run's longest attempt, and end a solo start that has lasted. */
-static inline void dw_sched_after_attempt(dw_run *r, worker *w, uint64_t d, uint64_t now) {
-  if (d > w->longest) {
-    w->longest = d;
-    uint64_t seen = atomic_load_explicit(&r->longest, memory_order_relaxed);
-    while (d > seen && !atomic_compare_exchange_weak_explicit(
-                           &r->longest, &seen, d, memory_order_relaxed, memory_order_relaxed)) {
-    }
-  }
+/* After an attempt that took d ticks and ended at `now`: count it if it
+ * was long, and end a solo start that has lasted. */
+static inline void dw_sched_after_attempt(dw_run *r, uint64_t d, uint64_t now) {
+  if (d > r->long_ticks) atomic_fetch_add_explicit(&r->nlong, 1, memory_order_relaxed);
   if (r->solo && now - r->t0_ticks >= r->join_ticks) dw_sched_recruit(r);
 }
 bool dw_sched_spin(dw_run *r, bool (*seen_work)(dw_run *));

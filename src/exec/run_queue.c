@@ -169,7 +169,7 @@ void dw_queue_work(dw_run *r, unsigned slot) {
       }
       dw_sched_run_attempt(r, batch[i], &wc, &outs[i], &armed);
       dw_sched_prepare_outcome(r, batch[i], slot, &outs[i]);
-      dw_sched_after_attempt(r, &w, outs[i].t_end - outs[i].t_start, outs[i].t_end);
+      dw_sched_after_attempt(r, outs[i].t_end - outs[i].t_start, outs[i].t_end);
     }
     if (pthread_mutex_trylock(&r->mu) != 0) {
       pthread_mutex_lock(&r->mu);

@@ -138,7 +138,7 @@ static void run_one(dw_run *r, worker *w, uint32_t x, worker_clock *wc, bool *ar
   o.to_clear = false;
   dw_sched_run_attempt(r, x, wc, &o, armed);
   dw_sched_prepare_outcome(r, x, w->slot, &o);
-  dw_sched_after_attempt(r, w, o.t_end - o.t_start, o.t_end);
+  dw_sched_after_attempt(r, o.t_end - o.t_start, o.t_end);
   atomic_store_explicit(&r->current[w->slot].x, NO_PROC, memory_order_release);
   if (!o.failed && !o.late && !timed) {
     dw_sched_finish_attempt(r, x, w, &o); /* a success: no lock */

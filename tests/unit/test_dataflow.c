@@ -904,8 +904,11 @@ static void test_retry_wait_ends(void **state) {
       "    retry_attempts: 0\n"
       "  - id: f\n    type: local\n    processor: flaky\n    options: {until: \"99\"}\n";
   dw_pipeline *p = load("retry wait, cancel", yaml);
-  dw_pipeline *q = load("retry wait, fail_fast", horizon);
   for (int s = 0; s < 4; s++) {
+    /* loaded afresh each time: with no run behind it, both workers start
+     * at once, so f is waiting out its back-off when b fails (after a run
+     * with one long attempt, the calling thread would start alone, with b) */
+    dw_pipeline *q = load("retry wait, fail_fast", horizon);
     snprintf(g_ctx, sizeof g_ctx, "cancel during a back-off, %s", dw_strategy_name(STRATEGIES[s]));
     dw_run_options o;
     options(&o, STRATEGIES[s], 2, -1);
@@ -936,9 +939,9 @@ static void test_retry_wait_ends(void **state) {
     expect e2 = EXPECT(DW_RUN_FAILED, "hi", FAILED("b", 422, 1), CANCELLED("f"));
     check_result(r, &e2);
     dw_result_free(r);
+    dw_pipeline_free(q);
   }
   dw_pipeline_free(p);
-  dw_pipeline_free(q);
 }
 
 /* ------------------------------------------------------------ section 5 */

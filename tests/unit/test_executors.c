@@ -241,12 +241,12 @@ static void test_total_order_one_worker(void **state) {
   dw_engine_free(e);
 }
 
-/* A run whose last run's attempts were all short starts on the calling
- * thread alone and recruits the other workers once it has gone on for a
- * while (exec/run.c, dw_pipeline_run): a short run of small processors
- * stays on one thread; a processor that turns out long brings the others
- * in when it returns; and after a run with long attempts the next run
- * starts them at once. Every executor. */
+/* A run of a pipeline whose processors were small in its last run starts
+ * on the calling thread alone and recruits the other workers once it has
+ * gone on for a while (exec/run.c, run_new): a short run of small
+ * processors stays on one thread; a processor that turns out long brings
+ * the others in when it returns; and after a run with long attempts the
+ * next run starts them at once. Every executor. */
 static void test_solo_start(void **state) {
   (void)state;
   dw_engine *e = engine();
@@ -265,8 +265,8 @@ static void test_solo_start(void **state) {
     o.strategy = s;
     /* Runs of 5 µs attempts (40 µs in all: long enough for a helper woken
      * at the start to take a share): after the first, which has no history,
-     * they stay on the calling thread — most of them: an attempt that an
-     * interrupt stretched past the limit makes the next run start both */
+     * they stay on the calling thread — most of them, when the machine is
+     * busy */
     int alone = 0, short_runs = 0;
     for (int run = 0; run < 9; run++) {
       dw_result *r = dw_pipeline_run(e, p, "5", 1, &o);
@@ -282,16 +282,16 @@ static void test_solo_start(void **state) {
       dw_result_free(r);
     }
     assert_true(alone * 4 >= short_runs * 3);
-    /* 3: 20 ms each: the first attempt brings the other worker in, which
-     * then runs some of the other seven */
+    /* 20 ms each: the first attempt brings the other worker in, which then
+     * runs some of the other seven */
     dw_result *r = dw_pipeline_run(e, p, "20000", 5, &o);
     assert_non_null(r);
     size_t on_other = 0;
     for (size_t i = 0; i < dw_result_count(r); i++) on_other += dw_result_processor(r, i)->thread;
     assert_true(on_other > 0);
     dw_result_free(r);
-    /* 4: long attempts last time: both workers from the start, so the
-     * first two processors overlap */
+    /* long attempts last time: both workers from the start, so the first
+     * two processors overlap */
     r = dw_pipeline_run(e, p, "20000", 5, &o);
     assert_non_null(r);
     uint64_t first_end = UINT64_MAX, second_start = UINT64_MAX;
