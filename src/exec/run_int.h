@@ -77,7 +77,8 @@ struct dw_run {
   uint64_t t0;       /* dw_now_ns() at the start */
   uint64_t t0_ticks; /* the same moment in clock ticks (exec/clock.h) */
   /* The calling thread runs alone until the run is join_ticks old (see
-   * run_new); only it reads and clears solo. */
+   * run_new); it clears solo before any other worker starts, so the
+   * others only ever see it false. */
   bool solo;
   uint64_t join_ticks;
   uint64_t long_ticks; /* an attempt longer than this is a long one */
