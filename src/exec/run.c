@@ -157,27 +157,36 @@ void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reas
   if (!steal && r->unresolved == 0) dw_sched_finish_run(r);
 }
 
+/* Under the lock, once a cancel or a lower fail_fast horizon is set: raise
+ * the cancel flag of every processor that may be running now and is ranked
+ * after `after` (-1: all). Those not started yet look at the gate before
+ * they start (exec/run_queue.c, exec/run_steal.c). */
+static void stop_running(dw_run *r, int64_t after) {
+  if (r->steal) {
+    /* a worker publishes its processor, then looks at the gate: it sees
+     * the new one or is seen here */
+    dw_fence_heavy();
+    for (unsigned i = 0; i < r->k; i++) {
+      uint32_t y = atomic_load_explicit(&r->current[i].x, memory_order_seq_cst);
+      if (y != NO_PROC && y > after)
+        atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
+    }
+    return;
+  }
+  for (unsigned i = 0; i < r->k * DW_BATCH; i++) {
+    if (i % DW_BATCH >= r->ninflight[i / DW_BATCH]) continue;
+    uint32_t y = r->inflight[i];
+    if (y > after) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
+  }
+}
+
 /* Lower the fail_fast horizon to rank x (under the lock): processors ranked
  * after it will not start, running ones are asked to stop, waiting retries
  * are dropped. */
 static void fail_fast_at(dw_run *r, uint32_t x, worker *w) {
   if (x >= horizon(r)) return;
   atomic_store_explicit(&r->fail_rank, x, memory_order_seq_cst);
-  if (r->steal) {
-    /* a worker publishes its processor, then looks at the horizon: it sees
-     * the new one or is seen here */
-    dw_fence_heavy();
-    for (unsigned i = 0; i < r->k; i++) {
-      uint32_t y = atomic_load_explicit(&r->current[i].x, memory_order_seq_cst);
-      if (y != NO_PROC && y > x) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
-    }
-  } else {
-    for (unsigned i = 0; i < r->k * DW_BATCH; i++) {
-      if (i % DW_BATCH >= r->ninflight[i / DW_BATCH]) continue;
-      uint32_t y = r->inflight[i];
-      if (y > x) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
-    }
-  }
+  stop_running(r, x);
   for (size_t i = r->rwait.n; i-- > 0;) {
     uint32_t y = r->rwait.v[i];
     if (y <= x) continue;
@@ -618,19 +627,7 @@ void dw_run_cancel(dw_run *r) {
   pthread_mutex_lock(&r->mu);
   atomic_store_explicit(&r->user_cancelled, true, memory_order_seq_cst);
   if (!r->finished) { /* (finished: the states may be the result's) */
-    /* what runs now is told to stop (the workers look at the cancel
-     * before they start anything: exec/run_queue.c, exec/run_steal.c) */
-    if (r->steal) {
-      dw_fence_heavy();
-      for (unsigned i = 0; i < r->k; i++) {
-        uint32_t y = atomic_load_explicit(&r->current[i].x, memory_order_seq_cst);
-        if (y != NO_PROC) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
-      }
-    } else {
-      for (unsigned i = 0; i < r->k * DW_BATCH; i++)
-        if (i % DW_BATCH < r->ninflight[i / DW_BATCH])
-          atomic_store_explicit(&r->ns[r->inflight[i]].cancel, 1, memory_order_release);
-    }
+    stop_running(r, -1);
     /* What waits for a retry ends now. reactive hands it to its workers,
      * which find it cancelled: only workers resolve there (so that one
      * worker alone needs no atomic dependency counts). */
