@@ -34,7 +34,7 @@ typedef struct dw_wasm_functype {
 typedef struct dw_wasm_import {
   const char *module, *name; /* arena copies, NUL-terminated */
   uint8_t kind;              /* 0 func, 1 table, 2 memory, 3 global, 4 tag */
-  uint32_t type;             /* func: type index */
+  uint32_t type;             /* func: type index; table: its index; global: its index */
 } dw_wasm_import;
 
 typedef struct dw_wasm_export {
@@ -43,6 +43,61 @@ typedef struct dw_wasm_export {
   uint32_t index;
 } dw_wasm_export;
 
+typedef struct dw_wasm_limits {
+  uint32_t min, max;
+  bool has_max;
+} dw_wasm_limits;
+
+/* A constant expression: its bytes in the module, through its final end. */
+typedef struct dw_wasm_expr {
+  size_t off, len;
+} dw_wasm_expr;
+
+typedef struct dw_wasm_table {
+  uint8_t type; /* 0x70 funcref, 0x6f externref */
+  dw_wasm_limits lim;
+  bool imported;
+} dw_wasm_table;
+
+typedef struct dw_wasm_global {
+  uint8_t type;
+  bool mut;
+  bool imported;     /* then init is empty */
+  dw_wasm_expr init; /* a defined global's initialiser */
+} dw_wasm_global;
+
+/* Segment modes. */
+enum { DW_SEG_ACTIVE = 0, DW_SEG_PASSIVE = 1, DW_SEG_DECLARATIVE = 2 };
+
+typedef struct dw_wasm_elem {
+  uint8_t mode;        /* DW_SEG_* */
+  uint32_t table;      /* active: the table */
+  dw_wasm_expr offset; /* active: the offset expression */
+  uint8_t type;        /* 0x70 / 0x6f */
+  uint32_t n;          /* items */
+  bool exprs;          /* items are expressions (else function indices) */
+  uint32_t *funcs;     /* !exprs: the function indices (arena) */
+  dw_wasm_expr *items; /* exprs: each item's expression (arena) */
+} dw_wasm_elem;
+
+typedef struct dw_wasm_data {
+  uint8_t mode;        /* DW_SEG_ACTIVE or DW_SEG_PASSIVE */
+  dw_wasm_expr offset; /* active: the offset expression (memory 0) */
+  size_t off;          /* the bytes */
+  uint32_t len;
+} dw_wasm_data;
+
+/* A function body: off/len cover it after its size (local groups, then the
+ * instructions); code_off is its first instruction, nlocals the number of
+ * locals it declares (parameters not included). */
+typedef struct dw_wasm_body {
+  size_t off, len, code_off;
+  uint32_t nlocals;
+} dw_wasm_body;
+
+/* The parsed module. Index spaces include imports first, as in the binary:
+ * func_type, tables and globals are indexed by function, table and global
+ * index. Everything points into the module bytes or the arena. */
 typedef struct dw_wasm_info {
   uint32_t ntypes;
   dw_wasm_functype *types;
@@ -51,13 +106,27 @@ typedef struct dw_wasm_info {
   uint32_t nfuncs; /* imported + defined */
   uint32_t nfunc_imports;
   uint32_t *func_type; /* per function index: its type index */
-  uint32_t nmemories;  /* defined memories (imports are refused) */
+  uint32_t ntables;    /* imported + defined */
+  dw_wasm_table *tables;
+  uint32_t nmemories; /* imported + defined: 0 or 1 */
+  bool mem_imported;
   uint32_t mem_initial, mem_max;
   bool mem_has_max;
+  uint32_t nglobals; /* imported + defined */
+  uint32_t nglobal_imports;
+  dw_wasm_global *globals;
   uint32_t nexports;
   dw_wasm_export *exports;
   bool has_start;
-  uint32_t ncode;                /* function bodies */
+  uint32_t start;
+  uint32_t nelems;
+  dw_wasm_elem *elems;
+  bool has_datacount;
+  uint32_t datacount;
+  uint32_t ndatas;
+  dw_wasm_data *datas;
+  uint32_t ncode; /* function bodies: nfuncs - nfunc_imports */
+  dw_wasm_body *bodies;
   size_t code_off, code_len;     /* the code section's contents */
   const char *component_section; /* name of a custom section that marks a component core module */
 } dw_wasm_info;
@@ -72,8 +141,16 @@ typedef enum {
 
 dw_wasm_kind dw_wasm_sniff(const uint8_t *b, size_t len);
 
-/* Parse and check a core module. Returns 0, or -1 with a one-line reason in
- * err (e.g. "section 10 (code) runs past the end of the file at byte 812"). */
+/* Parse and validate a core module: the binary format and every validation
+ * rule of the WebAssembly specification for the accepted features (types of
+ * every instruction, indices, constant expressions, segments, limits).
+ * Returns 0; DW_WASM_UNSUPPORTED when the module uses a feature outside the
+ * accepted set (SIMD, threads, exceptions, tail calls, memory64, multiple
+ * memories, typed function references, GC...), named in err; or -1 when it
+ * is malformed or invalid, with a one-line reason in err (e.g. "section 10
+ * (code) runs past the end of the file at byte 812", "function 3 at byte
+ * 0x1a2: i32.add expects [i32 i32] but the stack holds [i64 i32]"). */
+enum { DW_WASM_UNSUPPORTED = -2 };
 int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *out, char *err,
                   size_t errlen);
 
