@@ -16,6 +16,18 @@ int dw_cur_fail(dw_cur *c, const char *fmt, ...) {
   return -1;
 }
 
+int dw_cur_unsupported(dw_cur *c, const char *fmt, ...) {
+  if (!c->failed) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (c->errlen) vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+    c->failed = 1;
+    c->unsupported = 1;
+  }
+  return -1;
+}
+
 int dw_cur_need(dw_cur *c, size_t n, const char *what) {
   if (c->end - c->pos < n)
     return dw_cur_fail(c, "%s runs past the end of its section at byte %zu", what, c->pos);
@@ -92,6 +104,22 @@ int dw_cur_sleb(dw_cur *c, unsigned bits, const char *what) {
 bad:
   return dw_cur_fail(c, "malformed LEB128 number (%s) at byte %zu: too long or too large", what,
                      start);
+}
+
+int dw_cur_sleb_val(dw_cur *c, unsigned bits, int64_t *v, const char *what) {
+  size_t start = c->pos;
+  *v = 0;
+  if (dw_cur_sleb(c, bits, what)) return -1;
+  uint64_t r = 0;
+  unsigned shift = 0;
+  uint8_t byte = 0;
+  for (size_t i = start; i < c->pos; i++, shift += 7) {
+    byte = c->b[i];
+    r |= (uint64_t)(byte & 0x7f) << shift;
+  }
+  if (shift < 64 && (byte & 0x40)) r |= ~(uint64_t)0 << shift; /* sign-extend */
+  *v = (int64_t)r;
+  return 0;
 }
 
 int dw_cur_count(dw_cur *c, uint32_t *n, size_t min, const char *what) {

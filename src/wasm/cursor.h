@@ -15,10 +15,14 @@ typedef struct dw_cur {
   char *err;
   size_t errlen;
   int failed;
+  int unsupported; /* the failure is a feature outside the accepted set */
 } dw_cur;
 
 /* Record the first failure in err; always returns -1. */
 __attribute__((format(printf, 2, 3))) int dw_cur_fail(dw_cur *c, const char *fmt, ...);
+
+/* The same for a feature dagwood does not accept: also sets c->unsupported. */
+__attribute__((format(printf, 2, 3))) int dw_cur_unsupported(dw_cur *c, const char *fmt, ...);
 
 /* Are n more bytes there? 0, or -1: "<what> runs past the end of its
  * section at byte N". */
@@ -35,6 +39,8 @@ int dw_cur_uleb(dw_cur *c, unsigned bits, uint64_t *v, const char *what);
 int dw_cur_u32(dw_cur *c, uint32_t *v, const char *what);
 /* A signed LEB128 of at most `bits` bits: only checked and skipped. */
 int dw_cur_sleb(dw_cur *c, unsigned bits, const char *what);
+/* The same, giving the value sign-extended to 64 bits (*v is 0 on failure). */
+int dw_cur_sleb_val(dw_cur *c, unsigned bits, int64_t *v, const char *what);
 
 /* A count of items each at least `min` bytes long: more than the bytes left
  * can hold is "<what> N exceeds the bytes left at byte N". */

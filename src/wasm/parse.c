@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wasm/cursor.h"
+#include "wasm/instr.h"
 
 /* A name: length + UTF-8 bytes, copied NUL-terminated into the arena. */
 static int name(dw_cur *c, dw_arena *a, const char **out, const char *what) {
@@ -30,7 +31,7 @@ static bool is_valtype(uint8_t t) {
 
 static int valtype(dw_cur *c, uint8_t *t, const char *what) {
   if (dw_cur_u8(c, t, what)) return -1;
-  if (*t == 0x7b) return dw_cur_fail(c, "SIMD (v128 values) is not supported, in %s", what);
+  if (*t == 0x7b) return dw_cur_unsupported(c, "SIMD (v128 values) is not supported, in %s", what);
   if (!is_valtype(*t)) return dw_cur_fail(c, "unknown value type 0x%02x in %s", *t, what);
   return 0;
 }
@@ -38,8 +39,9 @@ static int valtype(dw_cur *c, uint8_t *t, const char *what) {
 static int limits(dw_cur *c, uint32_t *min, uint32_t *max, bool *has_max, bool memory) {
   uint8_t flags;
   if (dw_cur_u8(c, &flags, "limits")) return -1;
-  if (memory && (flags & 0x04)) return dw_cur_fail(c, "memory64 is not supported");
-  if (memory && (flags & 0x02)) return dw_cur_fail(c, "shared memory (threads) is not supported");
+  if (memory && (flags & 0x04)) return dw_cur_unsupported(c, "memory64 is not supported");
+  if (memory && (flags & 0x02))
+    return dw_cur_unsupported(c, "shared memory (threads) is not supported");
   if (flags > 1) return dw_cur_fail(c, "unknown limits flags 0x%02x", flags);
   if (dw_cur_u32(c, min, "limits minimum")) return -1;
   *has_max = flags & 1;
@@ -57,210 +59,50 @@ static const char *const section_names[] = {"custom", "type",   "import",    "fu
 
 /* ------------------------------------------------------------ instructions */
 
-static int blocktype(dw_cur *c, uint32_t ntypes) {
-  if (c->pos >= c->end) return dw_cur_fail(c, "truncated block type at byte %zu", c->pos);
-  uint8_t t = c->b[c->pos];
-  if (t == 0x40 || is_valtype(t)) return c->pos++, 0;
-  if (t == 0x7b) return dw_cur_fail(c, "SIMD (v128 values) is not supported");
-  /* s33 type index */
-  size_t start = c->pos;
-  uint64_t r = 0;
-  unsigned shift = 0;
-  for (int i = 0; i < 5; i++) {
-    if (c->pos >= c->end) return dw_cur_fail(c, "truncated block type at byte %zu", start);
-    uint8_t byte = c->b[c->pos++];
-    r |= (uint64_t)(byte & 0x7f) << shift;
-    shift += 7;
-    if (!(byte & 0x80)) {
-      if (byte & 0x40) return dw_cur_fail(c, "malformed block type at byte %zu", start);
-      if (r >= ntypes)
-        return dw_cur_fail(c, "block type index %llu out of range at byte %zu",
-                           (unsigned long long)r, start);
-      return 0;
-    }
-  }
-  return dw_cur_fail(c, "malformed block type at byte %zu", start);
-}
-
-static int memarg(dw_cur *c) {
-  uint32_t align, off;
-  if (dw_cur_u32(c, &align, "alignment")) return -1;
-  if (align >= 64) return dw_cur_fail(c, "multiple memories are not supported");
-  if (align > 3) return dw_cur_fail(c, "alignment 2^%u is too large at byte %zu", align, c->pos);
-  return dw_cur_u32(c, &off, "offset");
-}
-
-static int zero_byte(dw_cur *c, const char *what) {
-  uint8_t z;
-  if (dw_cur_u8(c, &z, what)) return -1;
-  if (z != 0) return dw_cur_fail(c, "multiple memories are not supported (%s)", what);
-  return 0;
-}
-
 /* Optional: called after each instruction of a function body with its
- * opcode and its first immediate (i32.const value, call index). */
-typedef void (*visit_fn)(void *ctx, uint8_t op, uint64_t imm);
+ * opcode (DW_OP_*) and its first immediate (i32.const value, call index). */
+typedef void (*visit_fn)(void *ctx, uint32_t op, uint64_t imm);
 
 /* Walk instructions until the `end` that closes depth 0 (a function body or
  * a constant expression). `constant` limits it to constant instructions. */
 static int instrs(dw_cur *c, uint32_t ntypes, bool constant, visit_fn visit, void *vctx) {
   uint32_t depth = 0;
-  uint32_t x;
-  uint64_t imm = 0;
+  dw_instr in;
   while (!c->failed) {
-    size_t at = c->pos;
-    uint8_t op;
-    if (dw_cur_u8(c, &op, "instruction")) return -1;
-    if (constant && !(op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0x23 ||
-                      op == 0xd0 || op == 0xd2 || op == 0x0b))
-      return dw_cur_fail(
-          c, "instruction 0x%02x is not allowed in a constant expression at byte %zu", op, at);
+    if (dw_instr_next(c, &in, &c->unsupported)) return -1;
+    uint32_t op = in.op;
+    if (constant && !(op == DW_OP_I32_CONST || op == DW_OP_I64_CONST || op == DW_OP_F32_CONST ||
+                      op == DW_OP_F64_CONST || op == DW_OP_GLOBAL_GET || op == DW_OP_REF_NULL ||
+                      op == DW_OP_REF_FUNC || op == DW_OP_END))
+      return dw_cur_fail(c, "%s is not allowed in a constant expression at byte %zu",
+                         dw_instr_name(op), in.at);
+    uint64_t imm = 0;
     switch (op) {
-      case 0x00:
-      case 0x01:
-      case 0x05:
-      case 0x0f:
-      case 0x1a:
-      case 0x1b:
-      case 0xd1:
+      case DW_OP_BLOCK:
+      case DW_OP_LOOP:
+      case DW_OP_IF:
+        if (in.bt >= 0 && (uint64_t)in.bt >= ntypes)
+          return dw_cur_fail(c, "block type index %lld out of range at byte %zu", (long long)in.bt,
+                             in.at);
+        if (++depth > 100000) return dw_cur_fail(c, "blocks nested too deeply at byte %zu", in.at);
         break;
-      case 0x02:
-      case 0x03:
-      case 0x04:
-        if (blocktype(c, ntypes)) return -1;
-        if (++depth > 100000) return dw_cur_fail(c, "blocks nested too deeply at byte %zu", at);
-        break;
-      case 0x0b:
+      case DW_OP_END:
         if (depth == 0) return 0;
         depth--;
         break;
-      case 0x10:
-        if (dw_cur_u32(c, &x, "immediate")) return -1;
-        imm = x;
+      case DW_OP_CALL:
+        imm = in.x;
         break;
-      case 0x0c:
-      case 0x0d:
-      case 0x20:
-      case 0x21:
-      case 0x22:
-      case 0x23:
-      case 0x24:
-      case 0x25:
-      case 0x26:
-      case 0xd2:
-        if (dw_cur_u32(c, &x, "immediate")) return -1;
+      case DW_OP_CALL_INDIRECT:
+        if (in.x >= ntypes)
+          return dw_cur_fail(c, "call_indirect type %u out of range at byte %zu", in.x, in.at);
         break;
-      case 0x0e: {
-        uint32_t n;
-        if (dw_cur_u32(c, &n, "br_table size")) return -1;
-        if (n > c->end - c->pos)
-          return dw_cur_fail(c, "br_table size %u too large at byte %zu", n, at);
-        for (uint32_t i = 0; i <= n; i++)
-          if (dw_cur_u32(c, &x, "br_table label")) return -1;
+      case DW_OP_I32_CONST:
+        imm = in.k & 0xffffffffu; /* the low 32 bits: enough for site numbers */
         break;
-      }
-      case 0x11:
-        if (dw_cur_u32(c, &x, "type index")) return -1;
-        if (x >= ntypes)
-          return dw_cur_fail(c, "call_indirect type %u out of range at byte %zu", x, at);
-        if (dw_cur_u32(c, &x, "table index")) return -1;
-        break;
-      case 0x12:
-      case 0x13:
-        return dw_cur_fail(c, "tail calls are not supported (byte %zu)", at);
-      case 0x06:
-      case 0x07:
-      case 0x08:
-      case 0x09:
-      case 0x18:
-      case 0x19:
-        return dw_cur_fail(c, "exception handling is not supported (byte %zu)", at);
-      case 0x1c: {
-        uint32_t n;
-        uint8_t t;
-        if (dw_cur_u32(c, &n, "select types")) return -1;
-        if (n != 1) return dw_cur_fail(c, "select with %u types at byte %zu", n, at);
-        if (valtype(c, &t, "select")) return -1;
-        break;
-      }
-      case 0x3f:
-      case 0x40:
-        if (zero_byte(c, "memory.size/grow")) return -1;
-        break;
-      case 0x41: {
-        size_t st = c->pos;
-        if (dw_cur_sleb(c, 32, "i32.const")) return -1;
-        uint64_t v = 0;
-        unsigned sh = 0;
-        for (size_t i = st; i < c->pos; i++, sh += 7) v |= (uint64_t)(c->b[i] & 0x7f) << sh;
-        imm = v & 0xffffffffu; /* the low 32 bits: enough for site numbers */
-        break;
-      }
-      case 0x42:
-        if (dw_cur_sleb(c, 64, "i64.const")) return -1;
-        break;
-      case 0x43:
-        if (dw_cur_skip(c, 4, "f32.const")) return -1;
-        break;
-      case 0x44:
-        if (dw_cur_skip(c, 8, "f64.const")) return -1;
-        break;
-      case 0xd0: {
-        uint8_t t;
-        if (dw_cur_u8(c, &t, "ref.null")) return -1;
-        if (t != 0x70 && t != 0x6f) return dw_cur_fail(c, "bad ref.null type at byte %zu", at);
-        break;
-      }
-      case 0xfc: {
-        uint32_t sub;
-        if (dw_cur_u32(c, &sub, "0xfc opcode")) return -1;
-        switch (sub) {
-          case 0:
-          case 1:
-          case 2:
-          case 3:
-          case 4:
-          case 5:
-          case 6:
-          case 7:
-            break;
-          case 8:
-            if (dw_cur_u32(c, &x, "data index") || zero_byte(c, "memory.init")) return -1;
-            break;
-          case 9:
-          case 13:
-          case 15:
-          case 16:
-          case 17:
-            if (dw_cur_u32(c, &x, "index")) return -1;
-            break;
-          case 10:
-            if (zero_byte(c, "memory.copy") || zero_byte(c, "memory.copy")) return -1;
-            break;
-          case 11:
-            if (zero_byte(c, "memory.fill")) return -1;
-            break;
-          case 12:
-          case 14:
-            if (dw_cur_u32(c, &x, "index") || dw_cur_u32(c, &x, "index")) return -1;
-            break;
-          default:
-            return dw_cur_fail(c, "unknown instruction 0xfc %u at byte %zu", sub, at);
-        }
-        break;
-      }
-      case 0xfd:
-        return dw_cur_fail(c, "SIMD instructions are not supported (byte %zu)", at);
-      case 0xfe:
-        return dw_cur_fail(c, "threads (atomic instructions) are not supported (byte %zu)", at);
       default:
-        if (op >= 0x28 && op <= 0x3e) {
-          if (memarg(c)) return -1;
-        } else if (op >= 0x45 && op <= 0xc4) {
-          /* numeric, no immediates */
-        } else {
-          return dw_cur_fail(c, "unknown instruction 0x%02x at byte %zu", op, at);
-        }
+        if (op >= DW_OP_I32_LOAD && op <= DW_OP_I64_STORE32 && in.x > 3)
+          return dw_cur_fail(c, "alignment 2^%u is too large at byte %zu", in.x, in.at);
     }
     if (visit) visit(vctx, op, imm);
   }
@@ -346,8 +188,8 @@ static int sec_import(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
         if (valtype(c, &t, "global import") || dw_cur_u8(c, &t, "mutability")) return -1;
         break;
       case 4:
-        return dw_cur_fail(c, "exception handling (tag import '%s.%s') is not supported",
-                           im->module, im->name);
+        return dw_cur_unsupported(c, "exception handling (tag import '%s.%s') is not supported",
+                                  im->module, im->name);
       default:
         return dw_cur_fail(c, "import '%s.%s' has unknown kind %u", im->module, im->name, im->kind);
     }
@@ -394,7 +236,7 @@ static int sec_table(dw_cur *c) {
 static int sec_memory(dw_cur *c, dw_wasm_info *w) {
   uint32_t n;
   if (dw_cur_u32(c, &n, "memory count")) return -1;
-  if (n + w->nmemories > 1) return dw_cur_fail(c, "multiple memories are not supported");
+  if (n + w->nmemories > 1) return dw_cur_unsupported(c, "multiple memories are not supported");
   if (n == 1) {
     if (limits(c, &w->mem_initial, &w->mem_max, &w->mem_has_max, true)) return -1;
     if (w->mem_initial > 65536 || (w->mem_has_max && w->mem_max > 65536))
@@ -502,42 +344,49 @@ static int order_of(uint8_t id) {
   return id < sizeof ord / sizeof *ord ? ord[id] : -1;
 }
 
+static int parse_module(dw_cur *c, const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w);
+
 int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, char *err,
                   size_t errlen) {
   memset(w, 0, sizeof *w);
   dw_cur c = {.b = b, .pos = 0, .end = len, .err = err, .errlen = errlen};
   if (errlen) err[0] = 0;
+  if (parse_module(&c, b, len, a, w) == 0) return 0;
+  return c.unsupported ? DW_WASM_UNSUPPORTED : -1;
+}
+
+static int parse_module(dw_cur *c, const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w) {
   if (len > DW_WASM_MAX_MODULE_BYTES)
-    return dw_cur_fail(&c, "the module is %zu bytes; the limit is 16 MiB", len);
+    return dw_cur_fail(c, "the module is %zu bytes; the limit is 16 MiB", len);
   switch (dw_wasm_sniff(b, len)) {
     case DW_WASM_NOT_WASM:
-      return dw_cur_fail(&c, "not a WebAssembly binary (no \\0asm header)");
+      return dw_cur_fail(c, "not a WebAssembly binary (no \\0asm header)");
     case DW_WASM_COMPONENT:
-      return dw_cur_fail(&c, "a WebAssembly component; components are not supported yet");
+      return dw_cur_fail(c, "a WebAssembly component; components are not supported yet");
     case DW_WASM_UNKNOWN_VERSION:
-      return dw_cur_fail(&c, "unknown WebAssembly version %u", b[4] | b[5] << 8);
+      return dw_cur_fail(c, "unknown WebAssembly version %u", b[4] | b[5] << 8);
     case DW_WASM_CORE_MODULE:
       break;
   }
-  c.pos = 8;
+  c->pos = 8;
   int last = 0;
   bool seen_func = false, seen_code = false;
-  while (c.pos < len) {
+  while (c->pos < len) {
     uint8_t id;
     uint32_t size;
-    size_t at = c.pos;
-    c.end = len;
-    if (dw_cur_u8(&c, &id, "section id") || dw_cur_u32(&c, &size, "section size")) return -1;
-    if (id > 13) return dw_cur_fail(&c, "unknown section id %u at byte %zu", id, at);
-    if (size > len - c.pos)
-      return dw_cur_fail(&c, "section %u (%s) runs past the end of the file at byte %zu", id,
+    size_t at = c->pos;
+    c->end = len;
+    if (dw_cur_u8(c, &id, "section id") || dw_cur_u32(c, &size, "section size")) return -1;
+    if (id > 13) return dw_cur_fail(c, "unknown section id %u at byte %zu", id, at);
+    if (size > len - c->pos)
+      return dw_cur_fail(c, "section %u (%s) runs past the end of the file at byte %zu", id,
                          section_names[id], at);
-    size_t body_end = c.pos + size;
-    c.end = body_end;
+    size_t body_end = c->pos + size;
+    c->end = body_end;
     if (id != 0) {
       int o = order_of(id);
       if (o <= last)
-        return dw_cur_fail(&c, "section %u (%s) is out of order or repeated at byte %zu", id,
+        return dw_cur_fail(c, "section %u (%s) is out of order or repeated at byte %zu", id,
                            section_names[id], at);
       last = o;
     }
@@ -545,65 +394,65 @@ int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, ch
     switch (id) {
       case 0: {
         const char *nm;
-        if (name(&c, a, &nm, "custom section name")) return -1;
+        if (name(c, a, &nm, "custom section name")) return -1;
         if (!strncmp(nm, "component-type", 14) || !strcmp(nm, "component"))
           w->component_section = nm;
-        c.pos = body_end;
+        c->pos = body_end;
         break;
       }
       case 1:
-        r = sec_type(&c, a, w);
+        r = sec_type(c, a, w);
         break;
       case 2:
-        r = sec_import(&c, a, w);
+        r = sec_import(c, a, w);
         break;
       case 3:
-        r = sec_function(&c, a, w), seen_func = true;
+        r = sec_function(c, a, w), seen_func = true;
         break;
       case 4:
-        r = sec_table(&c);
+        r = sec_table(c);
         break;
       case 5:
-        r = sec_memory(&c, w);
+        r = sec_memory(c, w);
         break;
       case 6:
-        r = sec_global(&c, w->ntypes);
+        r = sec_global(c, w->ntypes);
         break;
       case 7:
-        if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(&c, "out of memory");
+        if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(c, "out of memory");
         seen_func = true;
-        r = sec_export(&c, a, w);
+        r = sec_export(c, a, w);
         break;
       case 8: {
         uint32_t f;
-        r = dw_cur_u32(&c, &f, "start function");
+        r = dw_cur_u32(c, &f, "start function");
         w->has_start = true;
         break;
       }
       case 9:
       case 11:
       case 12:
-        c.pos = body_end; /* checked in full by wasm2c when compiling */
+        c->pos = body_end; /* checked in full by wasm2c when compiling */
         break;
       case 10:
-        if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(&c, "out of memory");
+        if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(c, "out of memory");
         seen_func = true;
-        w->code_off = c.pos;
+        w->code_off = c->pos;
         w->code_len = size;
-        r = sec_code(&c, w), seen_code = true;
+        r = sec_code(c, w), seen_code = true;
         break;
       case 13:
-        return dw_cur_fail(&c, "exception handling (tag section) is not supported");
+        return dw_cur_unsupported(c, "exception handling (tag section) is not supported");
     }
     if (r) return -1;
-    if (c.pos != body_end)
-      return dw_cur_fail(&c, "section %u (%s) has %zu unread bytes at its end", id,
-                         section_names[id], body_end - c.pos);
-    c.pos = body_end;
+    if (c->pos != body_end)
+      return dw_cur_fail(c, "section %u (%s) has %zu unread bytes at its end", id,
+                         section_names[id], body_end - c->pos);
+    c->pos = body_end;
   }
   if (!seen_code && w->nfuncs > w->nfunc_imports)
-    return dw_cur_fail(&c, "functions are declared but the code section is missing");
-  if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(&c, "out of memory");
+    return dw_cur_fail(c, "functions are declared but the code section is missing");
+  if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(c, "out of memory");
   return 0;
 }
 
@@ -683,7 +532,7 @@ static void charge(costs *k) {
   if (k->cost[i] < UINT32_MAX) k->cost[i]++;
 }
 
-static void cost_visit(void *ctx, uint8_t op, uint64_t imm) {
+static void cost_visit(void *ctx, uint32_t op, uint64_t imm) {
   costs *k = ctx;
   if (k->pending) {
     k->pending = false;
