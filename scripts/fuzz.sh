@@ -2,14 +2,16 @@
 # make fuzz [FUZZ_SECONDS=N]: build the libFuzzer targets of tests/fuzz with
 # clang, ASan + UBSan and coverage on the whole library (in build-fuzz), then
 # run each for N seconds (default 60) from the seed corpora: the shipped
-# examples, the original project's pipelines, tests/hostile, the WebAssembly
-# fixtures and tests/fuzz/{seeds,regress}. Fails if any target finds a crash,
+# examples, the original project's pipelines (when DAGWOOD_ORIGINAL_CONFIGS
+# names their folder), tests/hostile, the WebAssembly fixtures and
+# tests/fuzz/{seeds,regress}. Fails if any target finds a crash,
 # leak, timeout or broken contract; the input is left in build-fuzz/findings/
 # and belongs in tests/fuzz/regress/TARGET/ once fixed (see docs/HARDENING.md).
 # Every tests/fuzz/fuzz_NAME.c is a target; seeds come from tests/fuzz/seeds/NAME
 # and regress/NAME, or the folders listed below for the targets named there.
 # Environment: FUZZ_TARGETS="pipeline wasm ..." (default: all), FUZZ_BUILD_DIR,
-# FUZZ_JOBS (build parallelism), FUZZ_TIMEOUT (seconds per input, default 10).
+# FUZZ_JOBS (build parallelism), FUZZ_TIMEOUT (seconds per input, default 10),
+# DAGWOOD_ORIGINAL_CONFIGS (extra pipeline seeds).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -42,7 +44,8 @@ fi
 cmake --build "$DIR" -j "$JOBS" --target wasm_examples >/dev/null 2>&1 || true
 
 seeds_pipeline=("$ROOT/examples/pipelines" "$ROOT/tests/hostile" "$ROOT/tests/fuzz/regress/pipeline")
-[[ -d $ROOT/../shared/dagwood-configs ]] && seeds_pipeline+=("$ROOT/../shared/dagwood-configs")
+# the original project's pipelines, when DAGWOOD_ORIGINAL_CONFIGS names them (CI)
+[[ -n ${DAGWOOD_ORIGINAL_CONFIGS:-} ]] && seeds_pipeline+=("$DAGWOOD_ORIGINAL_CONFIGS")
 seeds_wasm=("$ROOT/$DIR/tests/fuzz/seeds/wasm" "$ROOT/tests/hostile/wasm" "$ROOT/tests/fuzz/regress/wasm")
 [[ -d $ROOT/$DIR/wasm_components ]] && seeds_wasm+=("$ROOT/$DIR/wasm_components")
 seeds_proto=("$ROOT/tests/fuzz/seeds/proto" "$ROOT/tests/fuzz/regress/proto")

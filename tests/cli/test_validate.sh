@@ -1,19 +1,16 @@
-# dagwood validate / inspect on the original project's pipelines and on
-# broken files: exit statuses, positions, every error at once.
+# dagwood validate / inspect on the example pipelines and on broken files:
+# exit statuses, positions, every error at once. (The original project's
+# pipelines: test_originals.sh.)
 source "$(dirname "$0")/lib.sh"
 
-# Every original pipeline that uses only built-ins validates and inspects.
-for f in "$SHARED"/*.yaml "$SHARED"/walkthrough/*.yaml; do
-  name=${f#"$SHARED"/}
-  if grep -q 'type: wasm' "$f"; then
-    run_dw validate "$f"
-    if [[ $RC -eq 0 || $RC -eq 2 ]] && [[ $RC -eq 0 || -n "$ERR" ]]; then
-      ok "validate $name (wasm) exits cleanly ($RC)"
-    else
-      fail "validate $name (wasm): rc $RC"
-    fi
-    continue
-  fi
+# Every example pipeline validates and inspects, from the build's examples
+# folder, where the WebAssembly modules they name sit beside them.
+BEX=${DW_BUILD_DIR:-build}/examples
+n=0
+for f in "$BEX"/*.yaml; do
+  [[ -f $f ]] || continue
+  n=$((n + 1))
+  name=${f##*/}
   run_dw validate "$f"
   expect_eq "validate $name" 0 "$RC"
   run_dw inspect "$f" --graph dot
@@ -21,9 +18,10 @@ for f in "$SHARED"/*.yaml "$SHARED"/walkthrough/*.yaml; do
   run_dw inspect "$f" --graph mermaid
   expect_contains "inspect $name: mermaid" "flowchart" "$OUT"
   run_dw inspect "$f" --format json
-  n=$(grep -c '^  - id:' "$f")
-  expect_eq "inspect $name: json lists every processor" "$n" "$(jq '.processors | length' <<<"$OUT")"
+  expect_eq "inspect $name: json lists every processor" "$(grep -c '^  - id:' "$f")" \
+    "$(jq '.processors | length' <<<"$OUT")"
 done
+[[ $n -ge 4 ]] && ok "$n example pipelines in $BEX" || fail "only $n example pipelines in $BEX"
 
 cat >"$TMP/broken.yaml" <<'YAML'
 strategy: fastest

@@ -1,8 +1,10 @@
 /* tests/unit/test_config: the pipeline loader (src/config) — every validation
  * rule of SPEC section 1 with its exact position, severity and message; the
  * defaults; aliases, duplicate keys, syntax errors; module path resolution;
- * every shared example pipeline loading without errors; and the speed of a
- * 100 000-processor file. */
+ * every example pipeline loading without errors; and the speed of a
+ * 100 000-processor file. With the argument "originals": the original
+ * project's pipelines (DAGWOOD_ORIGINAL_CONFIGS, see originals.h). */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include "config/spec.h"
+#include "originals.h"
 #include "util/diag.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -1356,7 +1359,7 @@ static void test_tags_and_quoting(void **state) {
   done(&r);
 }
 
-/* ---------------------------------------------------- shared examples */
+/* ---------------------------------------------------- example pipelines */
 
 static char *read_all(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -1373,7 +1376,7 @@ static char *read_all(const char *path, size_t *len) {
 }
 
 static int load_example(const char *dir, const char *name) {
-  char path[2200];
+  char path[PATH_MAX + 256];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   size_t len = 0;
   char *data = read_all(path, &len);
@@ -1396,11 +1399,54 @@ static int load_example(const char *dir, const char *name) {
   return 1;
 }
 
-static void test_shared_examples(void **state) {
+/* One of the project's own examples: loads without a diagnostic. */
+static void load_own_example(const char *dir, const char *name) {
+  char path[2200];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  size_t len = 0;
+  char *data = read_all(path, &len);
+  if (!data) fail_msg("example pipeline %s cannot be read", path);
+  dw_spec_env e = env();
+  res r;
+  r.d = dw_diags_new();
+  r.s = dw_spec_parse(path, dir, data, len, &e, r.d);
+  if (!r.s || dw_diags_count(r.d)) {
+    print_message("%s:\n", path);
+    dump(r.d);
+    fail_msg("example pipeline %s does not load cleanly", path);
+  }
+  assert_true(r.s->nprocs > 0);
+  done(&r);
+  free(data);
+}
+
+/* Every pipeline of examples/pipelines, and the components' example. */
+static void test_examples(void **state) {
   (void)state;
-  char dir[1024];
   const char *src = getenv("DW_SOURCE_DIR");
-  snprintf(dir, sizeof dir, "%s/../shared/dagwood-configs", src ? src : ".");
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/examples/pipelines", src && *src ? src : ".");
+  DIR *d = opendir(dir);
+  if (!d) fail_msg("%s: cannot open", dir);
+  int n = 0;
+  struct dirent *ent;
+  while ((ent = readdir(d))) {
+    size_t l = strlen(ent->d_name);
+    if (l < 6 || strcmp(ent->d_name + l - 5, ".yaml") != 0) continue;
+    load_own_example(dir, ent->d_name);
+    n++;
+  }
+  closedir(d);
+  assert_true(n >= 4);
+  snprintf(dir, sizeof dir, "%s/examples/components", src && *src ? src : ".");
+  load_own_example(dir, "rle.yaml");
+}
+
+/* The original project's pipelines (unchanged): each loads, with at most
+ * warnings about options their processors do not use. */
+static void test_original_examples(void **state) {
+  (void)state;
+  const char *dir = dw_originals_dir();
   static const char *const files[] = {
       "complex-workflow-with-fuel-consumption.yaml",
       "failure-handling-demo.yaml",
@@ -1426,14 +1472,12 @@ static void test_shared_examples(void **state) {
   };
   int found = 0;
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) found += load_example(dir, files[i]);
-  if (found == 0) {
-    print_message("shared examples not found under %s: skipped\n", dir);
-    skip();
-  }
-  assert_int_equal(found, (int)(sizeof files / sizeof files[0]));
+  if (found != (int)(sizeof files / sizeof files[0]))
+    fail_msg("%d of the %d original pipelines found under %s (DAGWOOD_ORIGINAL_CONFIGS)", found,
+             (int)(sizeof files / sizeof files[0]), dir);
 
   /* spot checks of what the originals rely on */
-  char path[1200];
+  char path[PATH_MAX + 256];
   snprintf(path, sizeof path, "%s/complex-workflow-with-fuel-consumption.yaml", dir);
   size_t len = 0;
   char *data = read_all(path, &len);
@@ -1450,7 +1494,7 @@ static void test_shared_examples(void **state) {
   assert_string_equal(fm->id, "final_merge");
   assert_string_equal(dw_val_get(fm->options, "prefix")->str,
                       "\xf0\x9f\x94\x84 Multi-type Result: ");
-  char want[1200];
+  char want[PATH_MAX + 256];
   snprintf(want, sizeof want, "%s/./wasm_components/rle_rust.wasm", dir);
   assert_string_equal(r.s->procs[6].module_path, want);
   assert_int_equal(r.s->procs[3].intent, DW_INTENT_TRANSFORM);
@@ -1525,7 +1569,7 @@ static void test_many_processors_fast(void **state) {
   free(y);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_full_pipeline),
@@ -1552,8 +1596,11 @@ int main(void) {
       cmocka_unit_test(test_aliases),
       cmocka_unit_test(test_options_copy_shares_aliases),
       cmocka_unit_test(test_tags_and_quoting),
-      cmocka_unit_test(test_shared_examples),
+      cmocka_unit_test(test_examples),
       cmocka_unit_test(test_many_processors_fast),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  const struct CMUnitTest originals[] = {
+      cmocka_unit_test(test_original_examples),
+  };
+  DW_ORIGINALS_MAIN(argc, argv, tests, originals, NULL, NULL);
 }

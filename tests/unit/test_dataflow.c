@@ -3,8 +3,10 @@
  * pass-through, input choice, input_from, run output, metadata and
  * initial_context, statuses under each failure strategy, retries, timeouts,
  * cancellation, max_concurrency — with exact expected results worked out by
- * hand from the SPEC, run by every executor; and the original project's
- * pipelines that use only built-ins. Public API only; the helper processors
+ * hand from the SPEC, run by every executor; and the example pipelines. With
+ * the argument "originals": the original project's pipelines that use only
+ * built-ins (DAGWOOD_ORIGINAL_CONFIGS, see originals.h). Public API only;
+ * the helper processors
  * (failing, flaky, slow, spinning, concurrency-counting) are registered with
  * dw_engine_register.
  */
@@ -26,6 +28,7 @@
 #include <cmocka.h>
 
 #include "dagwood/dagwood.h"
+#include "originals.h"
 
 #define HOST "dataflow-host"
 
@@ -996,18 +999,90 @@ static void test_max_concurrency(void **state) {
   check_concurrency("chain", chain, 8, 1);
 }
 
-/* --------------------------------------------- the original's pipelines */
+/* ------------------------------------------- pipelines read from files */
 
 typedef struct config_case {
   const char *file;
   const char *input;
-  dw_strategy strategy;
+  dw_strategy strategy; /* as configured; hybrid: runs one of the other three */
   dw_failure_strategy fs;
   expect e;
 } config_case;
 
-/* Every pipeline of dagwood-configs that uses only built-ins, with results
- * worked out by hand from SPEC sections 2 and 3. */
+/* Loads each case's file from dir and checks its results on every executor
+ * and as configured. */
+static void run_cases(const char *dir, const config_case *cases, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const config_case *k = &cases[i];
+    char path[PATH_MAX + 256];
+    snprintf(path, sizeof path, "%s/%s", dir, k->file);
+    snprintf(g_ctx, sizeof g_ctx, "%s: load", k->file);
+    dw_diags *d = NULL;
+    dw_pipeline *p = dw_pipeline_load_file(g_engine, path, NULL, &d);
+    for (size_t j = 0; !p && d && j < dw_diags_count(d); j++) {
+      char buf[512];
+      dw_diag_format(dw_diags_get(d, j), buf, sizeof buf);
+      fprintf(stderr, "%s\n", buf);
+    }
+    dw_diags_free(d);
+    CHECK(p != NULL, "%s did not load", path);
+    CHECK(dw_pipeline_strategy(p) == k->strategy, "strategy %s",
+          dw_strategy_name(dw_pipeline_strategy(p)));
+    CHECK(dw_pipeline_failure_strategy(p) == k->fs, "failure strategy %s",
+          dw_failure_strategy_name(dw_pipeline_failure_strategy(p)));
+    run_pipeline(k->file, p, k->input, -1, &k->e);
+    /* The pipeline's own settings (strategy, max_concurrency, retries). */
+    dw_run_options o;
+    dw_run_options_init(&o);
+    o.hostname = HOST;
+    snprintf(g_ctx, sizeof g_ctx, "%s, as configured", k->file);
+    dw_result *r = dw_pipeline_run(g_engine, p, k->input, strlen(k->input), &o);
+    check_result(r, &k->e);
+    if (k->strategy == DW_STRATEGY_HYBRID)
+      CHECK(dw_result_strategy(r) != DW_STRATEGY_HYBRID, "hybrid reported no choice");
+    else
+      CHECK(dw_result_strategy(r) == k->strategy, "ran %s",
+            dw_strategy_name(dw_result_strategy(r)));
+    const char *cfg = dw_result_config(r);
+    size_t cl = cfg ? strlen(cfg) : 0, fl = strlen(k->file);
+    CHECK(cfg && cl >= fl && !strcmp(cfg + cl - fl, k->file), "config_file %s",
+          cfg ? cfg : "(null)");
+    dw_result_free(r);
+    dw_pipeline_free(p);
+  }
+}
+
+/* examples/pipelines that use only built-ins, results worked out by hand. */
+static void test_example_configs(void **state) {
+  (void)state;
+  const config_case cases[] = {
+      {"chain.yaml", "hello world", DW_STRATEGY_WORK_QUEUE, DW_FAILURE_FAIL_FAST,
+       EXPECT(DW_RUN_SUCCEEDED, "[DLROW OLLEH]", OK("upper", "HELLO WORLD", NULL),
+              OK("reverse", "DLROW OLLEH", NULL), OK("brackets", "[DLROW OLLEH]", NULL))},
+      /* join takes whisper's output (input_from), not the highest-ranked one */
+      {"branches.yaml", "Hello World", DW_STRATEGY_LEVEL, DW_FAILURE_CONTINUE_ON_ERROR,
+       EXPECT(DW_RUN_SUCCEEDED, "whisper: hello world", OK("shout", "HELLO WORLD", NULL),
+              OK("whisper", "hello world", NULL), OK("backwards", "DLROW OLLEH", NULL),
+              OK("join", "whisper: hello world", NULL))},
+      /* frame takes title's output: the analyzers pass normalize's on */
+      {"demo.yaml", "The Lord OF the Rings", DW_STRATEGY_HYBRID, DW_FAILURE_FAIL_FAST,
+       EXPECT(DW_RUN_SUCCEEDED, "<< The Lord of the Rings >>",
+              OK("normalize", "the lord of the rings", NULL),
+              OK("count", "the lord of the rings", "char_count=21;word_count=5;line_count=1"),
+              OK("frequencies", "the lord of the rings",
+                 "word_freq_the=2;word_freq_lord=1;word_freq_of=1;word_freq_rings=1;"
+                 "total_unique_words=4"),
+              OK("title", "The Lord of the Rings", NULL),
+              OK("frame", "<< The Lord of the Rings >>", NULL))},
+  };
+  const char *src = getenv("DW_SOURCE_DIR");
+  char dir[900];
+  snprintf(dir, sizeof dir, "%s/examples/pipelines", src && *src ? src : ".");
+  run_cases(dir, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Every pipeline of the original project that uses only built-ins, with
+ * results worked out by hand from SPEC sections 2 and 3. */
 static void test_original_configs(void **state) {
   (void)state;
   const expect simple =
@@ -1086,45 +1161,10 @@ static void test_original_configs(void **state) {
                  "word_freq_hello=2;word_freq_world=1;total_unique_words=2"),
               OK("final_summary", "Analysis Complete: hello hello world [END]", NULL))},
   };
-  const char *src = getenv("DW_SOURCE_DIR");
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    const config_case *k = &cases[i];
-    char path[1024];
-    snprintf(path, sizeof path, "%s/../shared/dagwood-configs/%s", src && *src ? src : ".",
-             k->file);
-    snprintf(g_ctx, sizeof g_ctx, "%s: load", k->file);
-    dw_diags *d = NULL;
-    dw_pipeline *p = dw_pipeline_load_file(g_engine, path, NULL, &d);
-    for (size_t j = 0; !p && d && j < dw_diags_count(d); j++) {
-      char buf[512];
-      dw_diag_format(dw_diags_get(d, j), buf, sizeof buf);
-      fprintf(stderr, "%s\n", buf);
-    }
-    dw_diags_free(d);
-    CHECK(p != NULL, "%s did not load", path);
-    CHECK(dw_pipeline_strategy(p) == k->strategy, "strategy %s",
-          dw_strategy_name(dw_pipeline_strategy(p)));
-    CHECK(dw_pipeline_failure_strategy(p) == k->fs, "failure strategy %s",
-          dw_failure_strategy_name(dw_pipeline_failure_strategy(p)));
-    run_pipeline(k->file, p, k->input, -1, &k->e);
-    /* The pipeline's own settings (strategy, max_concurrency, retries). */
-    dw_run_options o;
-    dw_run_options_init(&o);
-    o.hostname = HOST;
-    snprintf(g_ctx, sizeof g_ctx, "%s, as configured", k->file);
-    dw_result *r = dw_pipeline_run(g_engine, p, k->input, strlen(k->input), &o);
-    check_result(r, &k->e);
-    CHECK(dw_result_strategy(r) == k->strategy, "ran %s", dw_strategy_name(dw_result_strategy(r)));
-    const char *cfg = dw_result_config(r);
-    size_t cl = cfg ? strlen(cfg) : 0, fl = strlen(k->file);
-    CHECK(cfg && cl >= fl && !strcmp(cfg + cl - fl, k->file), "config_file %s",
-          cfg ? cfg : "(null)");
-    dw_result_free(r);
-    dw_pipeline_free(p);
-  }
+  run_cases(dw_originals_dir(), cases, sizeof cases / sizeof cases[0]);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyzer_passthrough),
       cmocka_unit_test(test_input_choice),
@@ -1142,7 +1182,10 @@ int main(void) {
       cmocka_unit_test(test_options_outlive_yaml),
       cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_max_concurrency),
+      cmocka_unit_test(test_example_configs),
+  };
+  const struct CMUnitTest originals[] = {
       cmocka_unit_test(test_original_configs),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  DW_ORIGINALS_MAIN(argc, argv, tests, originals, setup, teardown);
 }

@@ -1,22 +1,18 @@
 /* tests/unit/test_wasm_pipeline: WebAssembly processors through the public
- * API — the original project's WASM pipelines (dagwood-configs) run
- * unchanged from the build folder, where wasm_components/ holds dagwood's
- * wasm_appender; validation errors carry the YAML positions; a fail_fast run
- * interrupts a running WebAssembly call. */
+ * API — the example pipeline examples/pipelines/wasm.yaml runs from the build
+ * folder, where wasm_components/ holds dagwood's wasm_appender and RLE;
+ * validation errors carry the YAML positions; a fail_fast run interrupts a
+ * running WebAssembly call. With the argument "originals": the original
+ * project's WASM pipelines (DAGWOOD_ORIGINAL_CONFIGS, see originals.h) run
+ * unchanged from the build folder too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "originals.h"
 #include "test_wasm_util.h"
 #include "wasm/rt.h"
-
-static const char *configs(void) {
-  static char dir[1024];
-  const char *d = getenv("DW_CONFIGS_DIR");
-  snprintf(dir, sizeof dir, "%s", d && *d ? d : "/work/shared/dagwood-configs");
-  return dir;
-}
 
 static dw_engine *engine;
 
@@ -41,10 +37,14 @@ static const char *md(const dw_proc_report *r, const char *key) {
   return NULL;
 }
 
-static dw_result *run_config(const char *name, const char *input) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s", configs(), name);
-  if (access(path, R_OK) != 0) return NULL;
+/* Loads and runs dir/name; NULL (with the reason on stderr) if it cannot. */
+static dw_result *run_file(const char *dir, const char *name, const char *input) {
+  char path[PATH_MAX + 256];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (access(path, R_OK) != 0) {
+    fprintf(stderr, "%s: cannot be read\n", path);
+    return NULL;
+  }
   dw_diags *d = NULL;
   dw_pipeline *p = dw_pipeline_load_file(engine, path, NULL, &d);
   for (size_t i = 0; !p && i < dw_diags_count(d); i++) {
@@ -59,9 +59,35 @@ static dw_result *run_config(const char *name, const char *input) {
   return r;
 }
 
+static dw_result *run_config(const char *name, const char *input) {
+  return run_file(dw_originals_dir(), name, input);
+}
+
+/* The project's own WebAssembly example: lower -> wasm_appender -> RLE. */
+static void test_example_pipeline(void **state) {
+  (void)state;
+  char dir[1100];
+  snprintf(dir, sizeof dir, "%s/examples/pipelines", tw_dir("DW_SOURCE_DIR", "."));
+  dw_result *r = run_file(dir, "wasm.yaml", "Hello WASM World");
+  assert_non_null(r);
+  assert_int_equal(dw_result_status(r), DW_RUN_SUCCEEDED);
+  size_t len;
+  const uint8_t *out = dw_result_output(r, &len);
+  const char *want = "rle: 1h1e2l1o1 1w1a1s1m1 1w1o1r1l1d2:1W1A1S1M";
+  assert_int_equal(len, strlen(want));
+  assert_memory_equal(out, want, len);
+  const dw_proc_report *a = dw_result_processor(r, 1);
+  assert_string_equal(a->id, "append");
+  assert_string_equal(md(a, "processor_id"), "append");
+  assert_string_equal(md(a, "module_path"), "wasm_components/wasm_appender.wasm");
+  assert_non_null(md(a, "fuel_consumed"));
+  assert_true(strtoul(md(a, "fuel_consumed"), NULL, 10) > 0);
+  assert_string_equal(md(a, "output_length"), "22"); /* "hello wasm world::WASM" */
+  dw_result_free(r);
+}
+
 static void test_original_pipelines(void **state) {
   (void)state;
-  if (access(configs(), R_OK) != 0) skip();
   dw_result *r = run_config("wasm-fuel-demo.yaml", "hello world");
   assert_non_null(r);
   assert_int_equal(dw_result_status(r), DW_RUN_SUCCEEDED);
@@ -186,11 +212,14 @@ static void test_fail_fast_interrupts(void **state) {
   dw_pipeline_free(p);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_original_pipelines),
+      cmocka_unit_test(test_example_pipeline),
       cmocka_unit_test(test_validation_positions),
       cmocka_unit_test(test_fail_fast_interrupts),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  const struct CMUnitTest originals[] = {
+      cmocka_unit_test(test_original_pipelines),
+  };
+  DW_ORIGINALS_MAIN(argc, argv, tests, originals, setup, teardown);
 }

@@ -4,8 +4,10 @@
  * quoting, every value's and key's position, key order. The typical shapes of
  * a pipeline must be accepted (or the fast path would silently never run),
  * and every error, and every construct outside its subset, declined. The
- * checks run over hand-written snippets, the example and shared pipelines,
- * the hostile corpus, and (DW_YAML_BENCH=FILE) time both readers on a file. */
+ * checks run over hand-written snippets, the example pipelines, the hostile
+ * corpus, and (DW_YAML_BENCH=FILE) time both readers on a file. With the
+ * argument "originals": over the original project's pipelines
+ * (DAGWOOD_ORIGINAL_CONFIGS, see originals.h). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <cmocka.h>
 
 #include "config/internal.h"
+#include "originals.h"
 #include "util/diag.h"
 
 /* ------------------------------------------------------------ comparison */
@@ -356,13 +359,14 @@ static void test_examples(void **state) {
   assert_int_equal(acc, total); /* real pipelines take the fast path */
 }
 
-static void test_shared_configs(void **state) {
+static void test_original_configs(void **state) {
   (void)state;
-  DIR *d = opendir("../shared/dagwood-configs");
-  if (!d) skip();
+  const char *dir = dw_originals_dir();
+  DIR *d = opendir(dir);
+  if (!d) fail_msg("%s (DAGWOOD_ORIGINAL_CONFIGS): cannot open", dir);
   closedir(d);
-  size_t total = 0, acc = check_dir("../shared/dagwood-configs", &total, 0);
-  print_message("shared configs: %zu of %zu accepted\n", acc, total);
+  size_t total = 0, acc = check_dir(dir, &total, 0);
+  print_message("original configs: %zu of %zu accepted\n", acc, total);
   assert_true(total >= 10);
   assert_true(acc * 10 >= total * 9);
 }
@@ -435,7 +439,7 @@ static void test_bench(void **state) {
   free(data);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_snippets_accepted),
       cmocka_unit_test(test_snippets_declined),
@@ -444,10 +448,12 @@ int main(void) {
       cmocka_unit_test(test_depth),
       cmocka_unit_test(test_big_map),
       cmocka_unit_test(test_examples),
-      cmocka_unit_test(test_shared_configs),
       cmocka_unit_test(test_hostile),
       cmocka_unit_test(test_generated),
       cmocka_unit_test(test_bench),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  const struct CMUnitTest originals[] = {
+      cmocka_unit_test(test_original_configs),
+  };
+  DW_ORIGINALS_MAIN(argc, argv, tests, originals, NULL, NULL);
 }
