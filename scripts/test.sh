@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Build and run the whole suite three ways: the normal build, ASan + UBSan,
 # and ThreadSanitizer (tests labelled for it); and build everything with
-# clang as well. Prints one closing line.
+# clang as well. Prints one closing line, "total: N passed, M failed, K
+# skipped". A skipped test (one that printed "SKIPPED: why" and exited 77,
+# e.g. the original project's pipelines without DAGWOOD_ORIGINAL_CONFIGS) is
+# counted apart, never as passed, and listed with its reason.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 total_pass=0
 total_fail=0
+total_skip=0
 
 run_suite() { # name builddir cmake-args... ; runs ctest, adds to the totals
   local name=$1 dir=$2
@@ -26,11 +30,26 @@ run_suite() { # name builddir cmake-args... ; runs ctest, adds to the totals
     total_fail=$((total_fail + 1))
     return
   fi
-  local failed all
+  local failed all skipped
   failed=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
   all=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
-  total_pass=$((total_pass + all - failed))
+  # CTest counts a skipped test among the passed ones: take them out. They
+  # are listed under "The following tests did not run:" as "N - NAME (Skipped)".
+  local names
+  names=$(sed -nE 's/^[[:space:]]*[0-9]+ - (.*) \(Skipped\)$/\1/p' "$log")
+  skipped=$(grep -c . <<<"$names")
+  if ((skipped)); then
+    echo "=== $name: $skipped skipped"
+    local t why
+    while IFS= read -r t; do
+      why=$(awk -v t="$t" '/^[0-9]+\/[0-9]+ Test: / { cur = ($3 == t) } cur && /^SKIPPED:/ { print; exit }' \
+        "$dir/Testing/Temporary/LastTest.log" 2>/dev/null)
+      echo "    $t: ${why:-(exited 77 without a SKIPPED: line)}"
+    done <<<"$names"
+  fi
+  total_pass=$((total_pass + all - failed - skipped))
   total_fail=$((total_fail + failed))
+  total_skip=$((total_skip + skipped))
 }
 
 run_suite normal build
@@ -50,5 +69,5 @@ run_suite asan build-asan -DDW_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug
 CTEST_ARGS="-L tsan" run_suite tsan build-tsan -DDW_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug
 
 echo
-echo "total: ${total_pass} passed, ${total_fail} failed"
+echo "total: ${total_pass} passed, ${total_fail} failed, ${total_skip} skipped"
 [[ $total_fail -eq 0 ]]
