@@ -437,7 +437,8 @@ static int do_compile(const uint8_t *wasm, size_t len, const char *dir, const ch
   if (inst) dw_wasm_fuel_costs(inst, il, &cost, &ncost);
   free(inst);
   size_t wlen = 0;
-  char *wtext = dw_wasm_wrapper(hdr, key, cost, ncost, &wlen, err, errlen);
+  dw_wasm_unit unit = {.cost = cost, .ncost = ncost, .mode = DW_EXPORTS_ABI};
+  char *wtext = dw_wasm_wrapper(hdr, key, &unit, &wlen, err, errlen);
   free(cost);
   if (!wtext || write_file(p_w, wtext, wlen, false)) {
     if (!*err) failf(err, errlen, "cannot write %s", p_w);

@@ -15,7 +15,7 @@
 
 #include <wasm-rt.h>
 
-#define DW_GUEST_ABI 4
+#define DW_GUEST_ABI 5
 
 /* Per-call state seen by the module: only the fuel counter is read by
  * compiled code (the fuel hook inlined at every function entry, loop header
@@ -45,6 +45,8 @@
     uint32_t (*allocate)(void *inst, uint32_t n);                                        \
     uint32_t (*process)(void *inst, uint32_t in, uint32_t len, uint32_t out_len_ptr);    \
     void (*initialize)(void *inst);                                                      \
+    uint32_t nexports; /* testing only: every export, through trampolines */             \
+    void (*const *exports)(void *inst, uint64_t *io);                                    \
   } dw_guest_desc;
 
 DW_GUEST_DEFS

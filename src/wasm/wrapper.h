@@ -11,10 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The wrapper's C text for wasm2c header text hdr (m.h), the cache key the
- * descriptor carries and the fuel cost of each hook site. malloc'd, its
- * length in *len; NULL with a reason in err. */
-char *dw_wasm_wrapper(const char *hdr, const char *key, const uint32_t *cost, uint32_t ncost,
-                      size_t *len, char *err, size_t errlen);
+#include "wasm/encode.h"
+
+/* The wrapper's C text for the canonical unit u (wasm/encode: its fuel cost
+ * table, its exports), wasm2c's header text hdr (m.h) and the cache key the
+ * descriptor carries. malloc'd, its length in *len; NULL with a reason in
+ * err. */
+char *dw_wasm_wrapper(const char *hdr, const char *key, const dw_wasm_unit *u, size_t *len,
+                      char *err, size_t errlen);
 
 #endif
