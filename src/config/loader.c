@@ -381,7 +381,7 @@ static const char *const TOP_KEYS[] = {"strategy", "failure_strategy", "executor
                                        "processors"};
 static const char *const EXEC_KEYS[] = {"max_concurrency", "timeout_seconds", "retry_attempts",
                                         "batch_size"};
-static const char *const WASM_KEYS[] = {"fuel", "max_memory_mb"};
+static const char *const WASM_KEYS[] = {"fuel", "max_memory_mb", "timeout_seconds"};
 static const char *const FUEL_KEYS[] = {"default", "minimum", "maximum"};
 
 static void parse_executor(ld *L, const dw_val *v) {
@@ -447,6 +447,9 @@ static void parse_wasm(ld *L, const dw_val *v) {
       case 1:
         if (get_uint(L, x, -1, "wasm.max_memory_mb", 1, 65535, false, &u))
           s->max_memory_mb = (uint32_t)u;
+        break;
+      case 2:
+        get_seconds(L, x, -1, "wasm.timeout_seconds", &s->wasm_timeout_seconds);
         break;
       default:
         unknown_key(L, m->key_pos[i], -1, "wasm", m->keys[i], WASM_KEYS, COUNT(WASM_KEYS));
@@ -905,6 +908,7 @@ static void spec_defaults(dw_spec *s) {
   s->fuel_min = 1000000;
   s->fuel_max = 500000000;
   s->max_memory_mb = 64;
+  s->wasm_timeout_seconds = DW_WASM_DEFAULT_TIMEOUT_S;
 }
 
 dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data, size_t len,

@@ -68,6 +68,10 @@ typedef struct dw_proc_spec {
   int32_t input_from_idx; /* index into spec->procs, -1 if none */
 } dw_proc_spec;
 
+/* A WebAssembly call that runs longer than this is stopped, whatever the
+ * executor's timeout (wasm.timeout_seconds changes it). */
+#define DW_WASM_DEFAULT_TIMEOUT_S 10.0
+
 typedef struct dw_spec {
   dw_arena arena;       /* what outlives loading: file, ids, names, options */
   dw_arena scratch;     /* depends_on lists: loading only */
@@ -81,6 +85,7 @@ typedef struct dw_spec {
   uint32_t batch_size;
   uint64_t fuel_default, fuel_min, fuel_max;
   uint32_t max_memory_mb;
+  double wasm_timeout_seconds; /* wall-clock cap of one WebAssembly call */
   uint32_t nprocs;
   dw_proc_spec *procs; /* file order; malloc'd */
 } dw_spec;

@@ -475,6 +475,12 @@ static int trap_fail(dw_component_run *r, dw_call *call, dw_rt_call *c, int code
                                   " units (options.fuel_level, within wasm.fuel bounds)",
                           r->module, where, c->fuel_total);
     case DW_TRAP_TIMEOUT:
+      if (c->own_deadline)
+        return dw_call_fail(call, 504,
+                            TRAPPED
+                            "timeout: %s ran longer than the per-call limit of %.3g s "
+                            "(wasm.timeout_seconds)",
+                            r->module, where, (double)c->timeout_ns / 1e9);
       return dw_call_fail(call, 504, TRAPPED "timeout: %s ran past its deadline", r->module, where);
     case DW_TRAP_CANCEL:
       return dw_call_fail(call, 499, TRAPPED "cancelled during %s", r->module, where);
@@ -498,6 +504,7 @@ int dw_component_invoke(dw_component_run *r, dw_call *call) {
   dw_rt_call c = {.fuel_total = r->lim.fuel,
                   .max_pages = r->lim.max_pages,
                   .caps = r->lim.caps,
+                  .timeout_ns = r->lim.timeout_ns,
                   .argv0 = "dagwood-component"}; /* the original's default WASI context */
   dw_step st = {.desc = r->desc, .c = &c};
   if (dw_invoke_begin(call, "WASM component", r->module, &st)) return -1;

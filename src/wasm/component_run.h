@@ -25,9 +25,10 @@
 
 typedef struct dw_component_limits {
   uint64_t fuel;
-  uint32_t max_mb;    /* options.max_memory_mb */
-  uint32_t max_pages; /* max_mb * 16, at most 65535 */
-  uint32_t caps;      /* DW_CAP_* granted */
+  uint32_t max_mb;     /* options.max_memory_mb */
+  uint32_t max_pages;  /* max_mb * 16, at most 65535 */
+  uint32_t caps;       /* DW_CAP_* granted */
+  uint64_t timeout_ns; /* wall-clock cap of one call (wasm.timeout_seconds) */
 } dw_component_limits;
 
 /* Check a component file at validation: parse it, find its core module,

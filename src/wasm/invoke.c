@@ -104,6 +104,9 @@ int dw_invoke_begin(dw_call *call, const char *noun, const char *name, dw_step *
     return dw_call_fail(call, 499, "%s '%s': cancelled before it started", noun, name);
   s->c->cancel = call->cancel;
   s->c->deadline_ns = call->deadline_ns;
+  uint64_t cap = s->c->timeout_ns ? dw_rt_now_ns() + s->c->timeout_ns : 0;
+  s->c->own_deadline = cap && (!call->deadline_ns || cap < call->deadline_ns);
+  if (s->c->own_deadline) s->c->deadline_ns = cap;
   dw_rt_call_begin(s->c);
   s->inst = calloc(1, s->desc->instance_size);
   if (!s->inst) {

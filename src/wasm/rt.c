@@ -2,12 +2,15 @@
  * the faulting thread is inside guest code (in_guest) and the address is in
  * that call's memory reservation (out of bounds) or next to the thread's
  * stack limit (stack exhausted); anything else goes to the previous handler
- * or the default action, so host bugs still crash. The timer signal
- * (DW_RT_TIMER_SIGNAL, one periodic POSIX timer per worker thread, 5 ms,
- * disarmed after two idle ticks) jumps out only from guest code; in host
- * code it zeroes the fuel slice so the next fuel hook stops the guest.
- * Every jump is a longjmp to a setjmp that saved no signal mask, with
- * SA_NODEFER handlers: no signal-mask syscalls per call. */
+ * or the default action, so host bugs still crash. Those faults are
+ * synchronous: the guest instruction that faulted is abandoned, nothing
+ * else. Deadlines and cancellation never interrupt the guest
+ * asynchronously: they are checked when a fuel slice runs out, which every
+ * loop iteration and call reaches (wasm/encode charges bulk operations by
+ * their length), and the guest then traps at that safe point as wasmtime's
+ * epoch interruption does. Every jump is a longjmp to a setjmp that saved
+ * no signal mask, with SA_NODEFER handlers: no signal-mask syscalls per
+ * call. */
 #include "wasm/rt.h"
 
 #include <errno.h>
@@ -24,8 +27,6 @@
 #include "wasm/parse.h"
 #include "wasm/wasi.h"
 
-#define DW_RT_TIMER_SIGNAL (SIGRTMIN + 3)
-#define DW_RT_TICK_NS 5000000L
 #define DW_RT_FUEL_SLICE 65536
 #define PAGE_BYTES 65536u
 /* wasm2c addresses memory with a u64 sum of a u32 address and a u32 offset:
@@ -47,15 +48,10 @@ typedef struct dw_rt_thread {
   jmp_buf jb;
   volatile sig_atomic_t trap; /* the code of the trap that jumped to jb */
   volatile sig_atomic_t in_guest;
-  volatile sig_atomic_t in_call;
-  volatile sig_atomic_t armed;
-  volatile sig_atomic_t idle;
   dw_rt_call *volatile call;
   void *alt;
   size_t alt_size;
   uintptr_t stack_lo, stack_hi;
-  timer_t timer;
-  bool has_timer;
 } dw_rt_thread;
 
 static __thread dw_rt_thread *tls_thread;
@@ -174,44 +170,9 @@ static void on_fault(int sig, siginfo_t *si, void *uc) {
   chain(sig, si, uc);
 }
 
-static void timer_disarm(dw_rt_thread *t) {
-  struct itimerspec its;
-  memset(&its, 0, sizeof its);
-  timer_settime(t->timer, 0, &its, NULL);
-  t->armed = 0;
-}
-
-static void on_tick(int sig, siginfo_t *si, void *uc) {
-  (void)sig, (void)si, (void)uc;
-  int saved = errno;
-  dw_rt_thread *t = tls_thread;
-  if (!t || !t->has_timer) goto out;
-  dw_rt_call *c = t->call;
-  if (!t->in_call || !c) {
-    if (++t->idle >= 2 && t->armed) timer_disarm(t);
-    goto out;
-  }
-  t->idle = 0;
-  int code = 0;
-  if (c->deadline_ns && dw_rt_now_ns() >= c->deadline_ns)
-    code = DW_TRAP_TIMEOUT;
-  else if (c->cancel && atomic_load_explicit(c->cancel, memory_order_relaxed))
-    code = DW_TRAP_CANCEL;
-  if (code) {
-    if (t->in_guest) {
-      errno = saved;
-      trap_now(t, code);
-    }
-    c->stop = code; /* host code: stop when it returns to the guest */
-  }
-out:
-  errno = saved;
-}
-
 static void thread_destroy(void *p) {
   dw_rt_thread *t = p;
   if (!t) return;
-  if (t->has_timer) timer_delete(t->timer);
   if (t->alt) {
     stack_t ss, cur;
     memset(&ss, 0, sizeof ss);
@@ -240,16 +201,6 @@ void dw_rt_ensure_handlers(void) {
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     sigaction(sigs[i], &sa, &old_act[sigs[i]]);
-  }
-  struct sigaction cur;
-  if (sigaction(DW_RT_TIMER_SIGNAL, NULL, &cur) == 0 &&
-      !((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_tick)) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_tick;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(DW_RT_TIMER_SIGNAL, &sa, NULL);
   }
   pthread_mutex_unlock(&handler_mu);
 }
@@ -312,23 +263,6 @@ int dw_rt_thread_init(void) {
   return 0;
 }
 
-static void timer_ensure(dw_rt_thread *t) {
-  if (!t->has_timer) {
-    struct sigevent sev;
-    memset(&sev, 0, sizeof sev);
-    sev.sigev_notify = SIGEV_THREAD_ID;
-    sev.sigev_signo = DW_RT_TIMER_SIGNAL;
-    sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-    if (timer_create(CLOCK_MONOTONIC, &sev, &t->timer) != 0) return; /* fuel slices still stop it */
-    t->has_timer = true;
-  }
-  if (!t->armed) {
-    struct itimerspec its = {.it_interval = {0, DW_RT_TICK_NS}, .it_value = {0, DW_RT_TICK_NS}};
-    t->armed = 1;
-    if (timer_settime(t->timer, 0, &its, NULL) != 0) t->armed = 0;
-  }
-}
-
 /* --------------------------------------------------------------- calls */
 
 void dw_rt_call_begin(dw_rt_call *c) {
@@ -337,9 +271,6 @@ void dw_rt_call_begin(dw_rt_call *c) {
   c->fuel = (int64_t)s;
   c->fuel_left = c->fuel_total - s;
   t->call = c;
-  t->idle = 0;
-  t->in_call = 1;
-  if ((c->deadline_ns || c->cancel) && !DW_RT_BOUNDS_CHECKED) timer_ensure(t);
 }
 
 int dw_rt_run(dw_rt_call *c, void (*fn)(void *arg), void *arg) {
@@ -413,10 +344,7 @@ void dw_rt_call_done(dw_rt_call *c) {
     free(c->log[i]);
     c->log[i] = NULL;
   }
-  if (t) {
-    t->in_call = 0;
-    t->call = NULL;
-  }
+  if (t) t->call = NULL;
 }
 
 unsigned dw_rt_reservations(void) {
@@ -534,7 +462,6 @@ static uint32_t api_grow_memory(wasm_rt_memory_t *m, uint32_t delta) {
   m->pages = (uint32_t)np;
   m->size = (uint32_t)np * PAGE_BYTES;
 out:
-  if (c->stop) trap_now(t, c->stop);
   t->in_guest = g;
   return ret;
 }
@@ -592,7 +519,6 @@ static uint32_t api_wasi(void *ctx, uint32_t fn, const uint64_t *args) {
   int code = 0;
   uint32_t r = dw_wasi_dispatch(ctx, fn, args, &code);
   if (code) trap_now(t, code);
-  if (t->call->stop) trap_now(t, t->call->stop);
   t->in_guest = g;
   return r;
 }

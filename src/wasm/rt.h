@@ -1,11 +1,12 @@
 /* wasm/rt: dagwood's runtime for wasm2c-compiled modules (instead of wabt's
  * wasm-rt-impl.c, whose global trap state, partial unmapping, abort() and
  * catch-every-fault handler are unfit for a multi-threaded host). It holds:
- * thread-local trap state with a per-thread signal alt-stack; fault, timer
- * and trap handling that only ever jumps while the thread runs guest code;
- * pooled 8 GiB memory reservations capped per call; fuel accounting; and the
- * per-thread periodic timer that enforces wall-clock deadlines and
- * cancellation. wasm.c drives one call through dw_rt_call_*. */
+ * thread-local trap state with a per-thread signal alt-stack; fault and trap
+ * handling that only ever jumps while the thread runs guest code; pooled
+ * 8 GiB memory reservations capped per call; fuel accounting in slices, at
+ * whose end the call's deadline and cancel flag are checked (the safe point
+ * where a timeout or a cancel stops the guest). wasm.c drives one call
+ * through dw_rt_call_*. */
 #ifndef DW_WASM_RT_H
 #define DW_WASM_RT_H
 
@@ -17,12 +18,11 @@
 
 #include "wasm/guest.h"
 
-#define DW_RT_VERSION "dagwood-rt-10"
+#define DW_RT_VERSION "dagwood-rt-11"
 
 /* ThreadSanitizer cannot follow a longjmp out of a signal handler. Under it,
  * modules are compiled with explicit bounds checks and a call-depth limit
- * instead of guard pages and the fault handler, and the deadline/cancel
- * timer is not armed (the fuel slices still check both). */
+ * instead of guard pages and the fault handler. */
 #if defined(__SANITIZE_THREAD__)
 #define DW_RT_BOUNDS_CHECKED 1
 #elif defined(__has_feature)
@@ -46,30 +46,31 @@ typedef struct dw_rt_call {
   uint64_t fuel_total; /* the call's budget */
   const atomic_int *cancel;
   uint64_t deadline_ns;  /* CLOCK_MONOTONIC, 0: none */
+  uint64_t timeout_ns;   /* the call's own wall-clock cap (wasm.timeout_seconds), 0: none */
+  bool own_deadline;     /* deadline_ns is that cap, not the executor's timeout */
   uint32_t max_pages;    /* memory cap for this call */
   uint32_t caps;         /* granted capabilities (DW_CAP_*) */
   wasm_rt_memory_t *mem; /* the instance's memory, once allocated */
   struct dw_rt_res *res;
-  uint32_t need_pages;        /* DW_TRAP_MEMLIMIT: what the module asked for */
-  bool grow_refused;          /* memory.grow hit max_pages (the processor's limit) */
-  int exit_code;              /* DW_TRAP_EXIT */
-  volatile sig_atomic_t stop; /* timeout/cancel seen while in host code */
-  const char *argv0;          /* WASI args: [argv0] when set, else none */
-  char *log[2];               /* captured stdout / stderr (malloc'd, capped) */
+  uint32_t need_pages; /* DW_TRAP_MEMLIMIT: what the module asked for */
+  bool grow_refused;   /* memory.grow hit max_pages (the processor's limit) */
+  int exit_code;       /* DW_TRAP_EXIT */
+  const char *argv0;   /* WASI args: [argv0] when set, else none */
+  char *log[2];        /* captured stdout / stderr (malloc'd, capped) */
   size_t log_len[2];
   bool log_truncated[2];
 } dw_rt_call;
 
 /* Prepare the calling thread (alt-stack, handlers); 0 or -1 (no memory). */
 int dw_rt_thread_init(void);
-/* Reinstall the fault and timer handlers if something replaced them (called
+/* Reinstall the fault handlers if something replaced them (called
  * at prepare; a test framework or library may have swapped them). */
 void dw_rt_ensure_handlers(void);
 /* The API table handed to every module. */
 const dw_guest_api *dw_rt_api(void);
 
 /* Start a call on this thread (after dw_rt_thread_init): sets up the fuel
- * slices and, when c has a deadline or a cancel flag, the thread's timer. */
+ * slices. */
 void dw_rt_call_begin(dw_rt_call *c);
 /* Run fn(arg) as guest code on this thread: returns 0, or the trap code
  * (a wasm_rt_trap_t or DW_TRAP_*) that ended it. `c` is the call state. */

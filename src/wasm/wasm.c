@@ -30,6 +30,7 @@ struct dw_wasm_module {
   char *id, *module, *path;
   uint64_t fuel;
   uint32_t max_pages, max_mb;
+  uint64_t timeout_ns; /* wasm.timeout_seconds */
   uint32_t caps;
   char caps_text[128];
   dw_intent intent;
@@ -447,7 +448,7 @@ static int inspect(const dw_spec *s, const dw_proc_spec *p, const wopts *o, repo
   dw_bin_kind kind = dw_bin_sniff(*bytes, *len);
   if (kind == DW_BIN_COMPONENT) {
     comp_rep_ctx cr = {rep, ctx, pos_or(p->module_pos, p->pos)};
-    dw_component_limits lim = {o->fuel, o->max_mb, comp_max_pages(o), o->caps};
+    dw_component_limits lim = {o->fuel, o->max_mb, comp_max_pages(o), o->caps, 0};
     errs = dw_component_check(*bytes, *len, mod_name(p), p->id, &lim, comp_rep, &cr);
   } else if (kind == DW_BIN_UNKNOWN_VERSION) {
     snprintf(msg, sizeof msg, "WASM module '%s' cannot be loaded: %s", mod_name(p),
@@ -502,6 +503,7 @@ dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const c
   }
   m->fuel = o.fuel;
   m->max_mb = o.max_mb;
+  m->timeout_ns = s->wasm_timeout_seconds > 0 ? (uint64_t)(s->wasm_timeout_seconds * 1e9) : 0;
   m->max_pages = o.max_mb * 16 > DW_WASM_MAX_PAGES ? DW_WASM_MAX_PAGES : o.max_mb * 16;
   m->caps = o.caps;
   m->intent = o.intent;
@@ -511,7 +513,7 @@ dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const c
   m->path = strdup(p->module_path ? p->module_path : mod_name(p));
   char why[1024];
   if (dw_bin_sniff(bytes, len) == DW_BIN_COMPONENT) {
-    dw_component_limits lim = {o.fuel, o.max_mb, m->max_pages, o.caps};
+    dw_component_limits lim = {o.fuel, o.max_mb, m->max_pages, o.caps, m->timeout_ns};
     m->comp = m->id && m->module && m->path
                   ? dw_component_prepare(bytes, len, m->id, m->module, m->path, &lim, cache_dir,
                                          err, errlen)
@@ -563,6 +565,11 @@ static int trap_fail(dw_wasm_module *m, dw_call *call, dw_rt_call *c, int code, 
                           m->module, where, c->fuel_total,
                           c->grow_refused ? "; memory.grow had hit the memory limit" : "");
     case DW_TRAP_TIMEOUT:
+      if (c->own_deadline)
+        return dw_call_fail(call, 504,
+                            "WASM module '%s': timeout: %s ran longer than the per-call limit of "
+                            "%.3g s (wasm.timeout_seconds)",
+                            m->module, where, (double)c->timeout_ns / 1e9);
       return dw_call_fail(call, 504, "WASM module '%s': timeout: %s ran past its deadline",
                           m->module, where);
     case DW_TRAP_CANCEL:
@@ -588,7 +595,10 @@ static int trap_fail(dw_wasm_module *m, dw_call *call, dw_rt_call *c, int code, 
 
 int dw_wasm_invoke(dw_wasm_module *m, dw_call *call) {
   if (m->comp) return dw_component_invoke(m->comp, call);
-  dw_rt_call c = {.fuel_total = m->fuel, .max_pages = m->max_pages, .caps = m->caps};
+  dw_rt_call c = {.fuel_total = m->fuel,
+                  .max_pages = m->max_pages,
+                  .caps = m->caps,
+                  .timeout_ns = m->timeout_ns};
   dw_step st = {.desc = m->desc, .c = &c};
   if (dw_invoke_begin(call, "WASM module", m->module, &st)) return -1;
   int rc = -1, code;

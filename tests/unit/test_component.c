@@ -454,7 +454,7 @@ static void run(dw_component_run *r, const void *in, size_t len, outcome *o) {
 static dw_component_run *prep(const char *name, uint32_t caps, uint64_t fuel) {
   size_t len;
   uint8_t *b = load(name, &len);
-  dw_component_limits lim = {fuel, 16, 256, caps};
+  dw_component_limits lim = {fuel, 16, 256, caps, 0};
   char err[1024];
   dw_component_run *r = dw_component_prepare(b, len, "p", name, name, &lim, NULL, err, sizeof err);
   free(b);
@@ -519,7 +519,7 @@ static void test_rle_wasi(void **state) {
   (void)state;
   size_t len;
   uint8_t *b = load("rle_wasi", &len);
-  dw_component_limits lim = {100000000, 16, 256, 0};
+  dw_component_limits lim = {100000000, 16, 256, 0, 0};
   msgs m = {.n = 0};
   /* fd_write is imported (wasi-libc's stdio): it needs stdout or stderr */
   assert_int_equal(dw_component_check(b, len, "rle_wasi.wasm", "p", &lim, collect, &m), 1);

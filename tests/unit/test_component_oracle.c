@@ -118,7 +118,7 @@ static void compare(const char *fixture, const input *inputs, uint32_t caps) {
   uint8_t *b = malloc(len);
   assert_int_equal(fread(b, 1, len, w), len);
   fclose(w);
-  dw_component_limits lim = {4000000000u, 64, 1024, caps};
+  dw_component_limits lim = {4000000000u, 64, 1024, caps, 0};
   dw_component_run *r =
       dw_component_prepare(b, len, "oracle", fixture, path, &lim, NULL, err, sizeof err);
   free(b);
