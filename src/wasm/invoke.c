@@ -26,8 +26,9 @@ int dw_guest_load(const dw_wasm_compiled *cc, const char *noun, const char *name
     return -1;
   }
   const dw_guest_desc *d = dlsym(*dl, "dw_guest");
-  if (!d || d->abi != DW_GUEST_ABI || !d->key || strcmp(d->key, cc->key) != 0 || !d->allocate ||
-      !d->process) {
+  /* a C-style module has both entry points, a test module (wasm/inst) neither */
+  if (!d || d->abi != DW_GUEST_ABI || !d->key || strcmp(d->key, cc->key) != 0 ||
+      !d->allocate != !d->process) {
     snprintf(err, errlen, "%s '%s': the cached object %s does not match (delete the cache folder)",
              noun, name, cc->so_path);
     return -1;

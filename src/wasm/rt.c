@@ -332,6 +332,11 @@ static void res_release(dw_rt_res *r) {
   }
 }
 
+void dw_rt_call_leave(dw_rt_call *c) {
+  dw_rt_thread *t = tls_thread;
+  if (t && t->call == c) t->call = NULL;
+}
+
 void dw_rt_call_done(dw_rt_call *c) {
   dw_rt_thread *t = tls_thread;
   if (c->res) {

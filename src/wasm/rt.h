@@ -75,6 +75,9 @@ void dw_rt_call_begin(dw_rt_call *c);
 /* Run fn(arg) as guest code on this thread: returns 0, or the trap code
  * (a wasm_rt_trap_t or DW_TRAP_*) that ended it. `c` is the call state. */
 int dw_rt_run(dw_rt_call *c, void (*fn)(void *arg), void *arg);
+/* Detach the call from this thread and keep what it holds (a long-lived
+ * instance, wasm/inst, calls dw_rt_call_begin again before its next step). */
+void dw_rt_call_leave(dw_rt_call *c);
 /* Release what the call still holds (memory reservation, logs). */
 void dw_rt_call_done(dw_rt_call *c);
 /* Text for a trap code. */
