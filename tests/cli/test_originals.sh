@@ -1,6 +1,6 @@
 # The original project's pipelines (DAGWOOD_ORIGINAL_CONFIGS; skipped when it
 # is not set): every one that uses only built-ins validates, inspects and
-# runs unchanged, on every executor, with the same output (SPEC 3:
+# runs unchanged, on every executor, with the same output (PIPELINES 3:
 # determinism); the WebAssembly ones validate or fail cleanly here (they run
 # in test_originals_wasm.sh, from the build folder).
 source "$(dirname "$0")/lib.sh"
@@ -43,7 +43,7 @@ for f in "$ORIGINALS"/*.yaml "$ORIGINALS"/walkthrough/*.yaml; do
 done
 [[ $n -ge 10 ]] && ok "$n original pipelines" || fail "only $n pipelines in $ORIGINALS"
 
-# Outputs worked out by hand from SPEC 2-3 for a few of them.
+# Outputs worked out by hand from PIPELINES 2-3 for a few of them.
 run_dw run "$ORIGINALS/simple-text-pipeline.yaml" --input "hello world" --format raw
 expect_eq "simple-text-pipeline" "[DLROW OLLEH]" "$OUT"
 run_dw run "$ORIGINALS/walkthrough/02-text-pipeline.yaml" --input "abc" --format raw

@@ -1,7 +1,7 @@
 # The original project's WebAssembly pipelines (DAGWOOD_ORIGINAL_CONFIGS;
 # skipped when it is not set), run unchanged from the build folder (their
 # module paths, wasm_components/..., resolve against the working directory
-# there). Expected outputs worked out from SPEC 2-3 and
+# there). Expected outputs worked out from PIPELINES 2-3 and
 # the modules' documented behaviour (append "::WASM"; run-length encode).
 source "$(dirname "$0")/lib.sh"
 need_originals
@@ -28,7 +28,7 @@ check "walkthrough 05" walkthrough/05-complex-workflow.yaml \
 run_dw "$ORIGINALS/rle_rust.yaml" "aaabbc" --format raw
 expect_eq "rle_rust.yaml: aaabbc, the original's form" "3a2b1c" "$OUT"
 
-# fuel metadata of SPEC 6 on the original's fuel demo
+# fuel metadata of PIPELINES 6.7 on the original's fuel demo
 run_dw run "$ORIGINALS/wasm-fuel-demo.yaml" --input "hello world" --format json
 expect_eq "fuel_consumed reported" true "$(jq '.metadata.wasm_light.fuel_consumed | tonumber > 0' <<<"$OUT")"
 expect_eq "output_length reported" 17 "$(jq -r '.metadata.wasm_light.output_length' <<<"$OUT")"

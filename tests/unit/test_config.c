@@ -1,9 +1,10 @@
 /* tests/unit/test_config: the pipeline loader (src/config) — every validation
- * rule of SPEC section 1 with its exact position, severity and message; the
- * defaults; aliases, duplicate keys, syntax errors; module path resolution;
- * every example pipeline loading without errors; and the speed of a
- * 100 000-processor file. With the argument "originals": the original
- * project's pipelines (DAGWOOD_ORIGINAL_CONFIGS, see originals.h). */
+ * rule of PIPELINES section 1 (docs/PIPELINES.md) with its exact position,
+ * severity and message; the defaults; aliases, duplicate keys, syntax
+ * errors; module path resolution; every example pipeline loading without
+ * errors; and the speed of a 100 000-processor file. With the argument
+ * "originals": the original project's pipelines (DAGWOOD_ORIGINAL_CONFIGS,
+ * see originals.h). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +36,7 @@
 
 /* ------------------------------------------------------------ test env */
 
-/* The eight built-in names with the option lists SPEC section 2 gives them;
+/* The eight built-in names with the option lists PIPELINES section 2 gives them;
  * a local table so that these tests depend on the loader alone. */
 static const char *const no_options[] = {NULL};
 static const char *const ps_options[] = {"prefix", "suffix", NULL};
@@ -737,7 +738,7 @@ static void test_processor_id(void **state) {
   assert_int_equal(r.s->procs[4 - 1].dep_idx[0], 0); /* resolves to the first */
   done(&r);
 
-  /* SPEC 3: initial_context holds the run's own metadata */
+  /* PIPELINES 3.5: initial_context holds the run's own metadata */
   r = load("processors:\n  - {id: initial_context, type: local, processor: reverse_text}\n");
   COUNTS(r, 1, 0);
   g = ERROR_AT(r, 2, 10,

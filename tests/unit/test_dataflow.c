@@ -1,9 +1,9 @@
 /*
- * test_dataflow: one test per rule of SPEC sections 3 and 4 — analyzer
+ * test_dataflow: one test per rule of PIPELINES sections 3 and 4 — analyzer
  * pass-through, input choice, input_from, run output, metadata and
  * initial_context, statuses under each failure strategy, retries, timeouts,
  * cancellation, max_concurrency — with exact expected results worked out by
- * hand from the SPEC, run by every executor; and the example pipelines. With
+ * hand from docs/PIPELINES.md, run by every executor; and the example pipelines. With
  * the argument "originals": the original project's pipelines that use only
  * built-ins (DAGWOOD_ORIGINAL_CONFIGS, see originals.h). Public API only;
  * the helper processors
@@ -1082,7 +1082,7 @@ static void test_example_configs(void **state) {
 }
 
 /* Every pipeline of the original project that uses only built-ins, with
- * results worked out by hand from SPEC sections 2 and 3. */
+ * results worked out by hand from PIPELINES sections 2 and 3. */
 static void test_original_configs(void **state) {
   (void)state;
   const expect simple =
