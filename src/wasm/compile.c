@@ -1,36 +1,36 @@
-/* wasm/compile: see compile.h. */
+/* wasm/compile: see compile.h. Three parts: the tools (found once per C
+ * compiler name, identified by their files and their version output), what
+ * is compiled (the input, the steps and the text the C compiler sees: the
+ * only part that looks inside the module), and the machinery around it
+ * (key, cache lookup, lock, the build, publishing, remembered failures). */
 #include "wasm/compile.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "wasm/cache.h"
 #include "wasm/cursor.h"
 #include "wasm/guest.h"
 #include "wasm/parse.h"
 #include "wasm/rt.h"
 #include "wasm/sha256.h"
+#include "wasm/spawn.h"
 #include "wasm/wasi.h"
 #include "wasm/wrapper.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
+
+#define WASM_RT_H "/usr/include/wasm-rt.h"
 
 /* Flags for the module's C (its own, not the project's -Werror set). */
 static const char *const cflags[] = {"-fPIC",
@@ -57,11 +57,14 @@ static const char *const optflags[] = {
     "--enable-sign-ext",       "--enable-mutable-globals", "--enable-multivalue",
     "--enable-reference-types"};
 
+/* The fixed limits of each step (wasm/spawn). */
 enum {
-  COMPILE_TIMEOUT_S = 300,
-  TOOL_TIMEOUT_S = 120,
+  STEP_CPU_S = 120,  /* DAGWOOD_WASM_CPU_SECONDS changes it */
+  STEP_WALL_S = 300, /* at least twice the CPU limit */
+  PROBE_MS = 10000,  /* a tool's --version */
 };
-#define COMPILE_MEM_BYTES ((rlim_t)4 << 30)
+#define STEP_MEM_BYTES ((uint64_t)4 << 30)  /* gcc needs 1 to 4 GiB on big inputs */
+#define STEP_FILE_BYTES ((uint64_t)1 << 30) /* wasm2c's C of a 16 MiB module fits */
 
 static atomic_uint compiles;
 unsigned dw_wasm_compile_count(void) { return atomic_load(&compiles); }
@@ -74,26 +77,10 @@ __attribute__((format(printf, 3, 4))) static int failf(char *err, size_t n, cons
   return -1;
 }
 
-/* ------------------------------------------------------------ files */
+/* ------------------------------------------------------- build files */
 
-static int mkdir_p(const char *path) {
-  char tmp[4096];
-  size_t n = strlen(path);
-  if (n >= sizeof tmp) return -1;
-  memcpy(tmp, path, n + 1);
-  for (size_t i = 1; i <= n; i++) {
-    if (tmp[i] == '/' || tmp[i] == 0) {
-      char c = tmp[i];
-      tmp[i] = 0;
-      if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-      tmp[i] = c;
-    }
-  }
-  return 0;
-}
-
-static int write_file(const char *path, const void *data, size_t len, bool sync) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+static int write_at(int dirfd, const char *name, const void *data, size_t len) {
+  int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   const uint8_t *p = data;
   while (len) {
@@ -105,22 +92,18 @@ static int write_file(const char *path, const void *data, size_t len, bool sync)
     }
     p += w, len -= (size_t)w;
   }
-  if (sync && fsync(fd) != 0) {
-    close(fd);
-    return -1;
-  }
   return close(fd);
 }
 
-static char *read_file(const char *path, size_t *len, size_t max) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* File `name` of dirfd whole, NUL-terminated (malloc'd); NULL when absent
+ * or larger than max. */
+static char *read_at(int dirfd, const char *name, size_t *len, size_t max) {
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return NULL;
   struct stat st;
-  if (fstat(fd, &st) != 0 || (size_t)st.st_size > max) {
-    close(fd);
-    return NULL;
-  }
-  char *buf = malloc((size_t)st.st_size + 1);
+  char *buf = NULL;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= max)
+    buf = malloc((size_t)st.st_size + 1);
   size_t got = 0;
   while (buf && got < (size_t)st.st_size) {
     ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
@@ -136,39 +119,6 @@ static char *read_file(const char *path, size_t *len, size_t max) {
   buf[got] = 0;
   *len = got;
   return buf;
-}
-
-static int hash_file(const char *path, char hex[65]) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  dw_sha256 s;
-  dw_sha256_init(&s);
-  uint8_t buf[65536];
-  for (;;) {
-    ssize_t r = read(fd, buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      close(fd);
-      return -1;
-    }
-    if (r == 0) break;
-    dw_sha256_update(&s, buf, (size_t)r);
-  }
-  close(fd);
-  uint8_t d[32];
-  dw_sha256_final(&s, d);
-  dw_sha256_hex(d, hex);
-  return 0;
-}
-
-static void rm_rf_flat(const char *dir) {
-  static const char *const names[] = {"m.wasm", "mi.wasm", "m.c", "m.h", "w.c", "m.so", "log.txt"};
-  char p[4400];
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-    snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-    unlink(p);
-  }
-  rmdir(dir);
 }
 
 /* ------------------------------------------------------------ tools */
@@ -192,138 +142,126 @@ static int find_tool(const char *name, char *out, size_t size) {
   return -1;
 }
 
-typedef struct tools {
+typedef struct toolset {
+  char cc_name[512]; /* DAGWOOD_WASM_CC as it was read ("gcc" by default) */
   char opt[4096], w2c[4096], cc[4096];
-  char ident[1024]; /* identities for the key */
-  int ok;
-  char err[512];
-} tools;
+  uint8_t ident[32]; /* SHA-256 of their identities and versions, and wasm-rt.h */
+  bool ok;
+  char err[700];
+} toolset;
 
-static tools T;
-static pthread_once_t tools_once = PTHREAD_ONCE_INIT;
+/* The tools of the last C compiler name asked for: probing costs a few
+ * process starts, so it is done once per name. */
+static pthread_mutex_t tools_mu = PTHREAD_MUTEX_INITIALIZER;
+static toolset *tools_singleton;
 
-static void tools_init(void) {
-  const char *cc = getenv("DAGWOOD_WASM_CC");
-  if (!cc || !*cc) cc = "gcc";
+/* A file's identity: the path, where it really is and what is there. */
+static void hash_identity(dw_sha256 *s, const char *path) {
+  char real[PATH_MAX], line[PATH_MAX * 2 + 200];
+  const char *p = realpath(path, real) ? real : path;
+  struct stat st;
+  memset(&st, 0, sizeof st);
+  stat(p, &st);
+  int n = snprintf(line, sizeof line, "%s|%s|%llu|%llu|%lld|%lld.%09ld;", path, p,
+                   (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                   (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  dw_sha256_update(s, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static void probe_tools(toolset *t) {
   const char *missing = NULL;
-  if (find_tool("wasm-opt", T.opt, sizeof T.opt))
+  if (find_tool("wasm-opt", t->opt, sizeof t->opt))
     missing = "wasm-opt (Debian package binaryen)";
-  else if (find_tool("wasm2c", T.w2c, sizeof T.w2c))
+  else if (find_tool("wasm2c", t->w2c, sizeof t->w2c))
     missing = "wasm2c (Debian package wabt)";
-  else if (find_tool(cc, T.cc, sizeof T.cc))
-    missing = cc;
+  else if (find_tool(t->cc_name, t->cc, sizeof t->cc))
+    missing = t->cc_name;
   if (missing) {
-    snprintf(T.err, sizeof T.err, "%s is not installed or not on PATH (run scripts/deps.sh)",
+    snprintf(t->err, sizeof t->err, "%s is not installed or not on PATH (run scripts/deps.sh)",
              missing);
     return;
   }
-  size_t n = 0;
-  const char *paths[] = {T.opt, T.w2c, T.cc, "/usr/include/wasm-rt.h"};
-  for (size_t i = 0; i < 4; i++) {
-    struct stat st;
-    char real[PATH_MAX];
-    const char *p = realpath(paths[i], real) ? real : paths[i];
-    if (stat(p, &st) != 0) {
-      snprintf(T.err, sizeof T.err, "cannot stat %.400s", p);
-      return;
-    }
-    n += (size_t)snprintf(T.ident + n, n < sizeof T.ident ? sizeof T.ident - n : 0, "%s:%lld:%lld;",
-                          p, (long long)st.st_size, (long long)st.st_mtime);
+  size_t hlen = 0;
+  char *rt_h = read_at(AT_FDCWD, WASM_RT_H, &hlen, 1 << 20);
+  if (!rt_h) {
+    snprintf(t->err, sizeof t->err, "%s cannot be read (Debian package wabt)", WASM_RT_H);
+    return;
   }
-  T.ok = 1;
+  dw_sha256 s;
+  dw_sha256_init(&s);
+  dw_sha256_update(&s, rt_h, hlen);
+  free(rt_h);
+  const char *paths[] = {t->opt, t->w2c, t->cc};
+  for (size_t i = 0; i < 3; i++) hash_identity(&s, paths[i]);
+  /* the versions too: a wrapper script or an alternatives link may change
+   * the compiler behind an unchanged file */
+  char *const a0[] = {t->cc, "--version", NULL}, *const a1[] = {t->cc, "-dumpmachine", NULL},
+              *const a2[] = {t->w2c, "--version", NULL}, *const a3[] = {t->opt, "--version", NULL};
+  char *const *const argvs[] = {a0, a1, a2, a3};
+  enum { NPROBES = 4, OUT = 2048 };
+  char bufs[NPROBES][OUT];
+  char *outs[NPROBES] = {bufs[0], bufs[1], bufs[2], bufs[3]};
+  int status[NPROBES];
+  dw_spawn_probe(NPROBES, argvs, outs, OUT, status, PROBE_MS);
+  for (size_t i = 0; i < NPROBES; i++) {
+    char st[32];
+    snprintf(st, sizeof st, "|%d|", status[i]);
+    dw_sha256_update(&s, outs[i], strlen(outs[i]));
+    dw_sha256_update(&s, st, strlen(st));
+  }
+  if (status[0] < 0) {
+    snprintf(t->err, sizeof t->err, "%.600s --version did not run", t->cc);
+    return;
+  }
+  dw_sha256_final(&s, t->ident);
+  t->ok = true;
 }
 
-/* Run argv[0] (absolute) with limits; its output goes to log. Returns 0 on
- * exit status 0; else -1 with the reason and the log's tail in err. */
-static int run_child(char *const argv[], const char *log, unsigned timeout_s, char *err,
-                     size_t errlen) {
-  pid_t pid = fork();
-  if (pid < 0) return failf(err, errlen, "fork failed: %s", strerror(errno));
-  if (pid == 0) {
-    setpgid(0, 0);
-    struct rlimit r = {COMPILE_MEM_BYTES, COMPILE_MEM_BYTES};
-    setrlimit(RLIMIT_AS, &r);
-    r.rlim_cur = r.rlim_max = timeout_s + 5;
-    setrlimit(RLIMIT_CPU, &r);
-    r.rlim_cur = r.rlim_max = 0;
-    setrlimit(RLIMIT_CORE, &r);
-    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int nul = open("/dev/null", O_RDONLY);
-    if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
-    if (nul >= 0) dup2(nul, 0);
-    /* A clean signal state for the tool. */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  uint64_t deadline = dw_rt_now_ns() + (uint64_t)timeout_s * 1000000000u;
-  long sleep_ns = 200000;
-  int status = 0;
-  /* a pidfd wakes us the moment the child ends; else poll with backoff */
-  int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  for (;;) {
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) {
-      status = -1;
-      break;
-    }
-    uint64_t now = dw_rt_now_ns();
-    if (now > deadline) {
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      if (pfd >= 0) close(pfd);
-      return failf(err, errlen, "%s took longer than %u s and was stopped", argv[0], timeout_s);
-    }
-    if (pfd >= 0) {
-      struct pollfd pf = {.fd = pfd, .events = POLLIN};
-      uint64_t left_ms = (deadline - now) / 1000000u + 1;
-      poll(&pf, 1, left_ms > 1000 ? 1000 : (int)left_ms);
-    } else {
-      struct timespec ts = {0, sleep_ns};
-      nanosleep(&ts, NULL);
-      if (sleep_ns < 20000000) sleep_ns *= 2;
+/* A copy of the current tools into *t: 0, or -1 with t->err. */
+static int tools_get(toolset *t) {
+  const char *cc = getenv("DAGWOOD_WASM_CC");
+  if (!cc || !*cc) cc = "gcc";
+  pthread_mutex_lock(&tools_mu);
+  toolset *cur = tools_singleton;
+  if (!cur || strcmp(cur->cc_name, cc) != 0) {
+    toolset *n = calloc(1, sizeof *n);
+    if (n) {
+      snprintf(n->cc_name, sizeof n->cc_name, "%s", cc);
+      probe_tools(n);
+      free(tools_singleton);
+      tools_singleton = cur = n;
     }
   }
-  if (pfd >= 0) close(pfd);
-  if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-  size_t ll = 0;
-  char *text = read_file(log, &ll, 1 << 20);
-  const char *tail = text ? text : "";
-  if (ll > 600) tail = text + ll - 600;
-  char *nl;
-  char one[700];
-  snprintf(one, sizeof one, "%s", tail);
-  while ((nl = strchr(one, '\n'))) *nl = ' ';
-  if (status != -1 && WIFSIGNALED(status))
-    failf(err, errlen, "%s was killed by signal %d (compile limits: %u s, 4 GiB): %s", argv[0],
-          WTERMSIG(status), timeout_s, one);
+  if (cur)
+    *t = *cur;
   else
-    failf(err, errlen, "%s failed (status %d): %s", argv[0],
-          status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, one);
-  free(text);
-  return -1;
+    memset(t, 0, sizeof *t), snprintf(t->err, sizeof t->err, "out of memory");
+  pthread_mutex_unlock(&tools_mu);
+  return t->ok ? 0 : -1;
 }
 
-/* ------------------------------------------------------------- cache */
-
-int dw_wasm_cache_dir(const char *given, char *out, size_t size) {
-  const char *e;
-  if (given && *given)
-    snprintf(out, size, "%s", given);
-  else if ((e = getenv("DAGWOOD_CACHE_DIR")) && *e)
-    snprintf(out, size, "%s", e);
-  else if ((e = getenv("XDG_CACHE_HOME")) && *e)
-    snprintf(out, size, "%s/dagwood", e);
-  else if ((e = getenv("HOME")) && *e)
-    snprintf(out, size, "%s/.cache/dagwood", e);
-  else
-    return -1;
+static int compile_limits(dw_limits *l, char *err, size_t errlen) {
+  *l = (dw_limits){STEP_CPU_S, STEP_WALL_S, STEP_MEM_BYTES, STEP_FILE_BYTES};
+  const char *e = getenv("DAGWOOD_WASM_CPU_SECONDS");
+  if (e && *e) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(e, &end, 10);
+    if (errno || *end || end == e || v < 1 || v > 86400)
+      return failf(err, errlen,
+                   "DAGWOOD_WASM_CPU_SECONDS must be a whole number of seconds from 1 to 86400, "
+                   "got '%.40s'",
+                   e);
+    l->cpu_s = (uint32_t)v;
+  }
+  if (l->wall_s < 2 * l->cpu_s) l->wall_s = 2 * l->cpu_s;
   return 0;
 }
+
+/* ----------------------------------------------- what is compiled
+ * The input, the steps and the text the C compiler sees. key_input must
+ * cover everything here that can change the object; the machinery below
+ * does not look inside. */
 
 /* A copy of the module without its custom sections (names, producers): they
  * do not change the code, and a name section may clash with binaryen's hook. */
@@ -348,7 +286,89 @@ static uint8_t *strip_custom(const uint8_t *b, size_t len, size_t *out_len) {
   return o;
 }
 
-static void compute_key(const uint8_t *wasm, size_t len, char key[65]) {
+static void key_input(dw_sha256 *s, const uint8_t *wasm, size_t len) {
+  for (size_t i = 0; i < sizeof optflags / sizeof *optflags; i++)
+    dw_sha256_update(s, optflags[i], strlen(optflags[i]) + 1);
+  uint8_t d[32];
+  dw_sha256 m;
+  dw_sha256_init(&m);
+  dw_sha256_update(&m, wasm, len);
+  dw_sha256_final(&m, d);
+  dw_sha256_update(s, d, 32);
+}
+
+/* Build m.so in the private folder of b. */
+static dw_step_end compile_input(dw_build *b, const toolset *t, const uint8_t *wasm, size_t len,
+                                 const char *key, char *err, size_t errlen) {
+  int dir = dw_build_dirfd(b);
+  size_t slen;
+  uint8_t *stripped = strip_custom(wasm, len, &slen);
+  int w = stripped ? write_at(dir, "m.wasm", stripped, slen) : -1;
+  free(stripped);
+  if (w) {
+    failf(err, errlen, "cannot write the module into the build folder: %s", strerror(errno));
+    return DW_STEP_TRANSIENT;
+  }
+  dw_step_end e;
+  {
+    char *argv[16];
+    size_t k = 0;
+    argv[k++] = (char *)t->opt;
+    for (size_t i = 0; i < sizeof optflags / sizeof *optflags; i++) argv[k++] = (char *)optflags[i];
+    argv[k++] = "m.wasm";
+    argv[k++] = "-o";
+    argv[k++] = "mi.wasm";
+    argv[k] = NULL;
+    if ((e = dw_build_run(b, argv, err, errlen))) return e;
+  }
+  {
+    char *argv[] = {(char *)t->w2c, "-n", "m", "mi.wasm", "-o", "m.c", NULL};
+    if ((e = dw_build_run(b, argv, err, errlen))) return e;
+  }
+  size_t hl, il;
+  char *hdr = read_at(dir, "m.h", &hl, 64 << 20);
+  if (!hdr) {
+    failf(err, errlen, "wasm2c wrote no header");
+    return DW_STEP_TRANSIENT;
+  }
+  struct stat st;
+  size_t cl = fstatat(dir, "m.c", &st, AT_SYMLINK_NOFOLLOW) == 0 ? (size_t)st.st_size : 0;
+  /* weighted fuel: without costs (not expected), every hook counts 1 */
+  uint8_t *inst = (uint8_t *)read_at(dir, "mi.wasm", &il, 256u << 20);
+  uint32_t *cost = NULL, ncost = 0;
+  if (inst) dw_wasm_fuel_costs(inst, il, &cost, &ncost);
+  free(inst);
+  size_t wlen = 0;
+  dw_wasm_unit unit = {.cost = cost, .ncost = ncost, .mode = DW_EXPORTS_ABI};
+  err[0] = 0;
+  char *wtext = dw_wasm_wrapper(hdr, key, &unit, &wlen, err, errlen);
+  free(cost);
+  free(hdr);
+  if (!wtext || write_at(dir, "w.c", wtext, wlen)) {
+    if (!*err) failf(err, errlen, "cannot write the wrapper into the build folder");
+    free(wtext);
+    return DW_STEP_TRANSIENT;
+  }
+  free(wtext);
+  /* Very large modules: a lower optimisation level keeps gcc bounded. */
+  const char *olevel = cl > (64u << 20) ? "-O0" : cl > (8u << 20) ? "-O1" : "-O2";
+  char *argv[40];
+  size_t k = 0;
+  argv[k++] = (char *)t->cc;
+  argv[k++] = (char *)olevel;
+  for (size_t i = 0; i < sizeof cflags / sizeof *cflags; i++) argv[k++] = (char *)cflags[i];
+  argv[k++] = "-I.";
+  argv[k++] = "w.c";
+  argv[k++] = "-o";
+  argv[k++] = "m.so";
+  argv[k++] = "-lm";
+  argv[k] = NULL;
+  return dw_build_run(b, argv, err, errlen);
+}
+
+/* ------------------------------------------------------------- cache */
+
+static void compute_key(const toolset *t, const uint8_t *wasm, size_t len, char key[65]) {
   dw_sha256 s;
   dw_sha256_init(&s);
   const char *hdr = DW_RT_VERSION "|abi=" STR(DW_GUEST_ABI) "|";
@@ -359,225 +379,194 @@ static void compute_key(const uint8_t *wasm, size_t len, char key[65]) {
   }
   for (size_t i = 0; i < sizeof cflags / sizeof *cflags; i++)
     dw_sha256_update(&s, cflags[i], strlen(cflags[i]) + 1);
-  for (size_t i = 0; i < sizeof optflags / sizeof *optflags; i++)
-    dw_sha256_update(&s, optflags[i], strlen(optflags[i]) + 1);
-  dw_sha256_update(&s, T.ident, strlen(T.ident));
+  dw_sha256_update(&s, t->ident, sizeof t->ident);
   const char *guest = STR(DW_GUEST_DEFS);
   dw_sha256_update(&s, guest, strlen(guest));
+  key_input(&s, wasm, len);
   uint8_t d[32];
-  dw_sha256 m;
-  dw_sha256_init(&m);
-  dw_sha256_update(&m, wasm, len);
-  dw_sha256_final(&m, d);
-  dw_sha256_update(&s, d, 32);
   dw_sha256_final(&s, d);
   dw_sha256_hex(d, key);
 }
 
-static bool cached_ok(const char *so, const char *sum) {
-  size_t n;
-  char *want = read_file(sum, &n, 256);
-  if (!want) return false;
-  char have[65];
-  bool ok = n >= 64 && hash_file(so, have) == 0 && memcmp(want, have, 64) == 0;
-  free(want);
-  return ok;
+/* A remembered failure holds the limits it was hit under: it is used only
+ * while they stay the same. */
+#define FAIL_HEADER "dagwood-compile-failure cpu=%u mem=%llu file=%llu\n"
+
+typedef enum { LOOK_MISS, LOOK_HIT, LOOK_FAILED, LOOK_REFUSED } look;
+
+static look lookup(const dw_cache *c, const dw_limits *lim, dw_wasm_compiled *out, char *err,
+                   size_t errlen) {
+  char name[80];
+  snprintf(name, sizeof name, "%s.so", out->key);
+  int fd = dw_cache_open_file(c, name, err, errlen);
+  if (fd < 0 && err[0]) return LOOK_REFUSED;
+  if (fd >= 0) {
+    snprintf(name, sizeof name, "%s.sha256", out->key);
+    size_t n = 0;
+    char *want = dw_cache_read(c, name, 256, &n, err, errlen);
+    if (!want && err[0]) {
+      close(fd);
+      return LOOK_REFUSED;
+    }
+    char have[65];
+    bool ok = want && n >= 64 && dw_fd_sha256(fd, have) == 0 && !memcmp(want, have, 64);
+    free(want);
+    if (ok) {
+      out->fd = fd;
+      return LOOK_HIT;
+    }
+    close(fd); /* damaged or half-written: compiled again */
+  }
+  snprintf(name, sizeof name, "%s.fail", out->key);
+  char *text = dw_cache_read(c, name, 65536, NULL, err, errlen);
+  if (!text) return err[0] ? LOOK_REFUSED : LOOK_MISS;
+  char want[160];
+  snprintf(want, sizeof want, FAIL_HEADER, lim->cpu_s, (unsigned long long)lim->mem_bytes,
+           (unsigned long long)lim->file_bytes);
+  look r = LOOK_MISS;
+  if (!strncmp(text, want, strlen(want))) {
+    failf(err, errlen, "%s (as when it was tried before: dagwood cache clear forgets it)",
+          text + strlen(want));
+    r = LOOK_FAILED;
+  }
+  free(text);
+  return r;
 }
 
-static int do_compile(const uint8_t *wasm, size_t len, const char *dir, const char *key,
-                      const char *so_final, const char *sum_final, char *err, size_t errlen) {
-  char tmp[4200], p_wasm[4300], p_inst[4300], p_c[4300], p_h[4300], p_w[4300], p_so[4300],
-      p_log[4300];
-  snprintf(tmp, sizeof tmp, "%s/tmp-%.16s-XXXXXX", dir, key);
-  if (!mkdtemp(tmp)) return failf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-  snprintf(p_wasm, sizeof p_wasm, "%s/m.wasm", tmp);
-  snprintf(p_inst, sizeof p_inst, "%s/mi.wasm", tmp);
-  snprintf(p_c, sizeof p_c, "%s/m.c", tmp);
-  snprintf(p_h, sizeof p_h, "%s/m.h", tmp);
-  snprintf(p_w, sizeof p_w, "%s/w.c", tmp);
-  snprintf(p_so, sizeof p_so, "%s/m.so", tmp);
-  snprintf(p_log, sizeof p_log, "%s/log.txt", tmp);
-  int rc = -1;
-  char *hdr = NULL;
-  size_t slen;
-  uint8_t *stripped = strip_custom(wasm, len, &slen);
-  if (!stripped || write_file(p_wasm, stripped, slen, false)) {
-    free(stripped);
-    failf(err, errlen, "cannot write %s", p_wasm);
-    goto out;
-  }
-  free(stripped);
-  {
-    char *argv[16];
-    size_t k = 0;
-    argv[k++] = T.opt;
-    for (size_t i = 0; i < sizeof optflags / sizeof *optflags; i++) argv[k++] = (char *)optflags[i];
-    argv[k++] = p_wasm;
-    argv[k++] = "-o";
-    argv[k++] = p_inst;
-    argv[k] = NULL;
-    if (run_child(argv, p_log, TOOL_TIMEOUT_S, err, errlen)) goto out;
-  }
-  {
-    char *argv[] = {T.w2c, "-n", "m", p_inst, "-o", p_c, NULL};
-    if (run_child(argv, p_log, TOOL_TIMEOUT_S, err, errlen)) goto out;
-  }
-  size_t hl, cl;
-  hdr = read_file(p_h, &hl, 64 << 20);
-  if (!hdr) {
-    failf(err, errlen, "wasm2c wrote no header");
-    goto out;
-  }
+static void remember_failure(const dw_cache *c, const dw_limits *lim, const char *key,
+                             const char *msg) {
+  char text[2400], name[80], ignored[200];
+  int n = snprintf(text, sizeof text, FAIL_HEADER "%s", lim->cpu_s,
+                   (unsigned long long)lim->mem_bytes, (unsigned long long)lim->file_bytes, msg);
+  snprintf(name, sizeof name, "%s.fail", key);
+  if (n > 0) dw_cache_put(c, name, text, strlen(text), ignored, sizeof ignored);
+}
+
+/* Move the built m.so into the cache, its checksum first, and keep it open
+ * in out->fd: the descriptor that was hashed is the one loaded. */
+static int publish(const dw_cache *c, dw_build *b, dw_wasm_compiled *out, char *err,
+                   size_t errlen) {
+  int dir = dw_build_dirfd(b);
+  int fd = openat(dir, "m.so", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
-  cl = stat(p_c, &st) == 0 ? (size_t)st.st_size : 0;
-  /* weighted fuel: without costs (not expected), every hook counts 1 */
-  size_t il;
-  uint8_t *inst = (uint8_t *)read_file(p_inst, &il, 256u << 20);
-  uint32_t *cost = NULL, ncost = 0;
-  if (inst) dw_wasm_fuel_costs(inst, il, &cost, &ncost);
-  free(inst);
-  size_t wlen = 0;
-  dw_wasm_unit unit = {.cost = cost, .ncost = ncost, .mode = DW_EXPORTS_ABI};
-  char *wtext = dw_wasm_wrapper(hdr, key, &unit, &wlen, err, errlen);
-  free(cost);
-  if (!wtext || write_file(p_w, wtext, wlen, false)) {
-    if (!*err) failf(err, errlen, "cannot write %s", p_w);
-    free(wtext);
-    goto out;
+  char hex[65], name[80];
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0644) != 0 ||
+      fsync(fd) != 0 || dw_fd_sha256(fd, hex) != 0) {
+    if (fd >= 0) close(fd);
+    return failf(err, errlen, "the C compiler wrote no readable object");
   }
-  free(wtext);
-  {
-    /* Very large modules: a lower optimisation level keeps gcc bounded. */
-    const char *olevel = cl > (64u << 20) ? "-O0" : cl > (8u << 20) ? "-O1" : "-O2";
-    char inc[4300];
-    snprintf(inc, sizeof inc, "-I%s", tmp);
-    char *argv[40];
-    size_t k = 0;
-    argv[k++] = T.cc;
-    argv[k++] = (char *)olevel;
-    for (size_t i = 0; i < sizeof cflags / sizeof *cflags; i++) argv[k++] = (char *)cflags[i];
-    argv[k++] = inc;
-    argv[k++] = p_w;
-    argv[k++] = "-o";
-    argv[k++] = p_so;
-    argv[k++] = "-lm";
-    argv[k] = NULL;
-    if (run_child(argv, p_log, COMPILE_TIMEOUT_S, err, errlen)) goto out;
+  snprintf(name, sizeof name, "%s.sha256", out->key);
+  if (dw_cache_put(c, name, hex, 64, err, errlen)) {
+    close(fd);
+    return -1;
   }
-  char hex[65], sum_tmp[4300], so_tmp[4300];
-  if (hash_file(p_so, hex)) {
-    failf(err, errlen, "cannot read the compiled module");
-    goto out;
+  snprintf(name, sizeof name, "%s.so", out->key);
+  if (renameat(dir, "m.so", c->dirfd, name) != 0) {
+    close(fd);
+    return failf(err, errlen, "cannot write to the cache %s: %s", c->path, strerror(errno));
   }
-  snprintf(sum_tmp, sizeof sum_tmp, "%s/m.sha256", tmp);
-  snprintf(so_tmp, sizeof so_tmp, "%s", p_so);
-  /* fsync the object, then publish the checksum and the object, each by an
-   * atomic rename. A reader that sees the new object sees its checksum. */
-  int fd = open(p_so, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) fsync(fd), close(fd);
-  if (write_file(sum_tmp, hex, 64, true) || rename(sum_tmp, sum_final) ||
-      rename(so_tmp, so_final)) {
-    unlink(sum_tmp);
-    failf(err, errlen, "cannot write to the cache %s: %s", dir, strerror(errno));
-    goto out;
-  }
-  atomic_fetch_add(&compiles, 1);
-  rc = 0;
-out:
-  free(hdr);
-  if (getenv("DAGWOOD_KEEP_WASM_BUILD") == NULL) rm_rf_flat(tmp);
-  return rc;
-}
-
-/* <cache folder>/wasm, where the compiled modules are. 0, or -1 when there
- * is no cache folder. */
-static int objects_dir(const char *cache_dir, char *dir, size_t size) {
-  char base[3000];
-  if (dw_wasm_cache_dir(cache_dir, base, sizeof base)) return -1;
-  snprintf(dir, size, "%s/wasm", base);
+  snprintf(name, sizeof name, "%s.fail", out->key);
+  dw_cache_remove(c, name); /* one from other limits */
+  out->fd = fd;
   return 0;
 }
 
-int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir, dw_wasm_compiled *out,
-                    char *err, size_t errlen) {
-  memset(out, 0, sizeof *out);
-  pthread_once(&tools_once, tools_init);
-  if (!T.ok) return failf(err, errlen, "cannot compile WebAssembly: %s", T.err);
-  char dir[3100];
-  if (objects_dir(cache_dir, dir, sizeof dir))
-    return failf(err, errlen, "no cache folder: set DAGWOOD_CACHE_DIR or HOME");
-  if (mkdir_p(dir))
-    return failf(err, errlen, "cannot create the cache folder %s: %s", dir, strerror(errno));
-  compute_key(wasm, len, out->key);
-  char sum[4300], lock[4300];
-  snprintf(out->so_path, sizeof out->so_path, "%s/%s.so", dir, out->key);
-  snprintf(sum, sizeof sum, "%s/%s.sha256", dir, out->key);
-  snprintf(lock, sizeof lock, "%s/%s.lock", dir, out->key);
-  if (cached_ok(out->so_path, sum)) {
-    out->from_cache = true;
-    return 0;
+static int build(const dw_cache *c, const toolset *t, const dw_limits *lim,
+                 const dw_compile_deadline *dl, const uint8_t *wasm, size_t len,
+                 dw_wasm_compiled *out, char *err, size_t errlen) {
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "tmp-%.16s-", out->key);
+  dw_build *b;
+  if (dw_build_open(&b, c->dirfd, c->path, prefix, lim, dl ? dl->at_ns : 0, err, errlen)) return -1;
+  int rc = -1;
+  switch (compile_input(b, t, wasm, len, out->key, err, errlen)) {
+    case DW_STEP_OK:
+      rc = publish(c, b, out, err, errlen);
+      break;
+    case DW_STEP_FAILED:
+      remember_failure(c, lim, out->key, err);
+      break;
+    case DW_STEP_DEADLINE:
+      failf(err, errlen, "compile did not finish within the processor's timeout of %g s",
+            dl ? dl->timeout_s : 0.0);
+      break;
+    case DW_STEP_TRANSIENT:
+      break;
   }
-  int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lfd < 0) return failf(err, errlen, "cannot create %s: %s", lock, strerror(errno));
-  while (flock(lfd, LOCK_EX) != 0 && errno == EINTR) {
-  }
-  int rc = 0;
-  if (cached_ok(out->so_path, sum)) {
-    out->from_cache = true;
-  } else {
-    uint64_t t0 = dw_rt_now_ns();
-    rc = do_compile(wasm, len, dir, out->key, out->so_path, sum, err, errlen);
-    out->seconds = (double)(dw_rt_now_ns() - t0) / 1e9;
-  }
-  flock(lfd, LOCK_UN);
-  close(lfd);
+  dw_build_close(b, getenv("DAGWOOD_KEEP_WASM_BUILD") != NULL);
+  if (rc == 0) atomic_fetch_add(&compiles, 1);
   return rc;
+}
+
+int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir,
+                    const dw_compile_deadline *deadline, dw_wasm_compiled *out, char *err,
+                    size_t errlen) {
+  memset(out, 0, sizeof *out);
+  out->fd = -1;
+  err[0] = 0;
+  toolset *t = malloc(sizeof *t);
+  if (!t) return failf(err, errlen, "out of memory");
+  int rc = -1;
+  dw_limits lim;
+  dw_cache c = {.dirfd = -1};
+  if (tools_get(t)) {
+    failf(err, errlen, "cannot compile WebAssembly: %s", t->err);
+    goto out;
+  }
+  if (compile_limits(&lim, err, errlen) || dw_cache_open(cache_dir, true, &c, err, errlen))
+    goto out;
+  compute_key(t, wasm, len, out->key);
+  snprintf(out->so_path, sizeof out->so_path, "%.3900s/%s.so", c.path, out->key);
+  look r = lookup(&c, &lim, out, err, errlen);
+  if (r == LOOK_MISS) {
+    char name[80];
+    snprintf(name, sizeof name, "%s.lock", out->key);
+    int lfd = dw_cache_lock(&c, name, deadline ? deadline->at_ns : 0, err, errlen);
+    if (lfd == -2)
+      failf(err, errlen, "compile did not finish within the processor's timeout of %g s",
+            deadline->timeout_s);
+    if (lfd < 0) goto out;
+    /* another process may have compiled it while this one waited */
+    r = lookup(&c, &lim, out, err, errlen);
+    if (r == LOOK_MISS) {
+      uint64_t t0 = dw_rt_now_ns();
+      rc = build(&c, t, &lim, deadline, wasm, len, out, err, errlen);
+      out->seconds = (double)(dw_rt_now_ns() - t0) / 1e9;
+    }
+    close(lfd);
+  }
+  if (r == LOOK_HIT) {
+    out->from_cache = true;
+    rc = 0;
+  }
+out:
+  dw_cache_close(&c);
+  free(t);
+  return rc;
+}
+
+void dw_wasm_compiled_close(dw_wasm_compiled *c) {
+  if (c->fd >= 0) close(c->fd);
+  c->fd = -1;
 }
 
 /* ------------------------------------------------------ list and clear */
 
+int dw_wasm_cache_check(const char *cache_dir, char *err, size_t errlen) {
+  dw_cache c;
+  int r = dw_cache_open(cache_dir, false, &c, err, errlen);
+  dw_cache_close(&c);
+  return r < 0 ? -1 : 0;
+}
+
 int dw_wasm_cache_list(const char *cache_dir,
                        void (*fn)(void *user, const char *path, uint64_t bytes, int64_t mtime),
                        void *user) {
-  char dir[3100], path[3400];
-  if (objects_dir(cache_dir, dir, sizeof dir)) return -1;
-  DIR *d = opendir(dir);
-  if (!d) return errno == ENOENT ? 0 : -1;
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    size_t l = strlen(e->d_name);
-    if (l != 67 || strcmp(e->d_name + 64, ".so") != 0) continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    struct stat st;
-    if (stat(path, &st) != 0) continue;
-    if (fn) fn(user, path, (uint64_t)st.st_size, (int64_t)st.st_mtime);
-    n++;
-  }
-  closedir(d);
-  return n;
+  char err[512];
+  return dw_cache_list(cache_dir, fn, user, err, sizeof err);
 }
 
 int dw_wasm_cache_clear(const char *cache_dir) {
-  char dir[3100], path[3400];
-  if (objects_dir(cache_dir, dir, sizeof dir)) return -1;
-  DIR *d = opendir(dir);
-  if (!d) return errno == ENOENT ? 0 : -1;
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    const char *nm = e->d_name;
-    size_t l = strlen(nm);
-    bool ours = (l == 67 && !strcmp(nm + 64, ".so")) || (l == 71 && !strcmp(nm + 64, ".sha256")) ||
-                (l == 69 && !strcmp(nm + 64, ".lock"));
-    snprintf(path, sizeof path, "%s/%s", dir, nm);
-    if (ours) {
-      if (unlink(path) == 0 && nm[l - 1] == 'o' && nm[l - 2] == 's') n++;
-    } else if (!strncmp(nm, "tmp-", 4)) {
-      rm_rf_flat(path); /* a compile left behind by a killed process */
-    }
-  }
-  closedir(d);
-  rmdir(dir);
-  return n;
+  char err[512];
+  return dw_cache_clear(cache_dir, err, sizeof err);
 }

@@ -409,7 +409,8 @@ struct dw_component_run {
 dw_component_run *dw_component_prepare(const uint8_t *b, size_t len, const char *proc_id,
                                        const char *module_name, const char *module_path,
                                        const dw_component_limits *lim, const char *cache_dir,
-                                       char *err, size_t errlen) {
+                                       const dw_compile_deadline *deadline, char *err,
+                                       size_t errlen) {
   dw_arena a;
   dw_arena_init(&a);
   dw_component c;
@@ -435,7 +436,7 @@ dw_component_run *dw_component_prepare(const uint8_t *b, size_t len, const char 
     snprintf(err, errlen, "WASM component '%s': %s", r->module, why);
     goto fail;
   }
-  if (dw_wasm_compile(adapted, alen, cache_dir, &r->compiled, why, sizeof why)) {
+  if (dw_wasm_compile(adapted, alen, cache_dir, deadline, &r->compiled, why, sizeof why)) {
     snprintf(err, errlen, "WASM component '%s' could not be compiled: %s", r->module, why);
     goto fail;
   }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/call.h"
+#include "wasm/compile.h"
 #include "wasm/component.h"
 
 typedef struct dw_component_limits {
@@ -46,12 +47,14 @@ uint8_t *dw_component_adapt(const dw_component *c, size_t *out_len, char *err, s
 
 typedef struct dw_component_run dw_component_run;
 
-/* Check, adapt, compile through the cache (cache_dir NULL: the default) and
- * load. NULL with a message in err. Shared by every thread. */
+/* Check, adapt, compile through the cache (cache_dir NULL: the default;
+ * within deadline, NULL: none) and load. NULL with a message in err.
+ * Shared by every thread. */
 dw_component_run *dw_component_prepare(const uint8_t *b, size_t len, const char *proc_id,
                                        const char *module_name, const char *module_path,
                                        const dw_component_limits *lim, const char *cache_dir,
-                                       char *err, size_t errlen);
+                                       const dw_compile_deadline *deadline, char *err,
+                                       size_t errlen);
 
 /* One call of process on call->input in a fresh instance: realloc + copy
  * in, process, the canonical-ABI checks, copy out, post-return. An err

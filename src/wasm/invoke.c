@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,33 @@
 
 static pthread_mutex_t bind_mu = PTHREAD_MUTEX_INITIALIZER;
 
-int dw_guest_load(const dw_wasm_compiled *cc, const char *noun, const char *name, void **dl,
+/* The name to dlopen the object open as fd by. glibc looks a name up among
+ * the loaded objects before it opens anything, so "/proc/self/fd/N" given
+ * again for another file behind N (descriptors are reused) would return
+ * the object loaded first. Each load gets a name of its own: the fd folder
+ * spelled with a run of "/." and "//." components that writes a counter in
+ * binary. */
+static void fd_name(int fd, char *out, size_t size) {
+  static atomic_ulong loads; /* the one counter of such names */
+  unsigned long k = atomic_fetch_add(&loads, 1) + 1;
+  size_t n = (size_t)snprintf(out, size, "/proc/self/fd");
+  for (; k && n + 4 < size; k >>= 1) n += (size_t)snprintf(out + n, size - n, k & 1 ? "//." : "/.");
+  snprintf(out + n, size - n, "/%d", fd);
+}
+
+int dw_guest_load(dw_wasm_compiled *cc, const char *noun, const char *name, void **dl,
                   const dw_guest_desc **desc, char *err, size_t errlen) {
-  *dl = dlopen(cc->so_path, RTLD_NOW | RTLD_LOCAL);
+  *dl = NULL;
+  if (cc->fd < 0) {
+    snprintf(err, errlen, "%s '%s': no verified object to load", noun, name);
+    return -1;
+  }
+  /* the descriptor that was checked and hashed is the one loaded: nothing
+   * is looked up by path again */
+  char path[256];
+  fd_name(cc->fd, path, sizeof path);
+  *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  dw_wasm_compiled_close(cc);
   if (!*dl) {
     const char *de = dlerror();
     snprintf(err, errlen, "%s '%s': cannot load its compiled form %s: %s", noun, name, cc->so_path,

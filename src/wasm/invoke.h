@@ -16,10 +16,11 @@
 #include "wasm/compile.h"
 #include "wasm/rt.h"
 
-/* Open the compiled object, check its descriptor (ABI, key, entry points)
- * and bind the runtime to it. 0, or -1 with a message in err; *dl is set
- * whenever dlopen succeeded (the caller dlcloses it). */
-int dw_guest_load(const dw_wasm_compiled *cc, const char *noun, const char *name, void **dl,
+/* Load the compiled object (dlopen of the verified descriptor cc->fd, which
+ * is closed), check its descriptor (ABI, key, entry points) and bind the
+ * runtime to it. 0, or -1 with a message in err; *dl is set whenever
+ * dlopen succeeded (the caller dlcloses it). */
+int dw_guest_load(dw_wasm_compiled *cc, const char *noun, const char *name, void **dl,
                   const dw_guest_desc **desc, char *err, size_t errlen);
 
 /* One step of a call, run as guest code by dw_rt_run(c, dw_step_*, step). */

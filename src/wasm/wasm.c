@@ -512,19 +512,23 @@ dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const c
   m->module = strdup(mod_name(p));
   m->path = strdup(p->module_path ? p->module_path : mod_name(p));
   char why[1024];
+  /* the compile counts against the processor's timeout */
+  double tmo = p->timeout_seconds >= 0 ? p->timeout_seconds : s->timeout_seconds;
+  dw_compile_deadline dl = {tmo > 0 ? dw_rt_now_ns() + (uint64_t)(tmo * 1e9) : 0, tmo};
   if (dw_bin_sniff(bytes, len) == DW_BIN_COMPONENT) {
     dw_component_limits lim = {o.fuel, o.max_mb, m->max_pages, o.caps, m->timeout_ns};
     m->comp = m->id && m->module && m->path
                   ? dw_component_prepare(bytes, len, m->id, m->module, m->path, &lim, cache_dir,
-                                         err, errlen)
+                                         &dl, err, errlen)
                   : NULL;
     free(bytes);
     if (!m->comp) goto fail;
     return m;
   }
-  int rc = dw_wasm_compile(bytes, len, cache_dir, &m->compiled, why, sizeof why);
+  int rc = dw_wasm_compile(bytes, len, cache_dir, &dl, &m->compiled, why, sizeof why);
   free(bytes);
   if (!m->id || !m->module || !m->path) {
+    dw_wasm_compiled_close(&m->compiled);
     snprintf(err, errlen, "out of memory");
     goto fail;
   }

@@ -456,7 +456,8 @@ static dw_component_run *prep(const char *name, uint32_t caps, uint64_t fuel) {
   uint8_t *b = load(name, &len);
   dw_component_limits lim = {fuel, 16, 256, caps, 0};
   char err[1024];
-  dw_component_run *r = dw_component_prepare(b, len, "p", name, name, &lim, NULL, err, sizeof err);
+  dw_component_run *r =
+      dw_component_prepare(b, len, "p", name, name, &lim, NULL, NULL, err, sizeof err);
   free(b);
   if (!r) fail_msg("prepare %s: %s", name, err);
   return r;

@@ -120,7 +120,7 @@ static void compare(const char *fixture, const input *inputs, uint32_t caps) {
   fclose(w);
   dw_component_limits lim = {4000000000u, 64, 1024, caps, 0};
   dw_component_run *r =
-      dw_component_prepare(b, len, "oracle", fixture, path, &lim, NULL, err, sizeof err);
+      dw_component_prepare(b, len, "oracle", fixture, path, &lim, NULL, NULL, err, sizeof err);
   free(b);
   if (!r) fail_msg("%s: %s", fixture, err);
   size_t lcap = (4u << 20) + 256;

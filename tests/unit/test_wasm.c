@@ -678,7 +678,8 @@ static void test_cache(void **state) {
   uint8_t buf[65536];
   size_t n = fread(buf, 1, sizeof buf, f);
   fclose(f);
-  assert_int_equal(dw_wasm_compile(buf, n, dir, &cc, err, sizeof err), 0);
+  assert_int_equal(dw_wasm_compile(buf, n, dir, NULL, &cc, err, sizeof err), 0);
+  dw_wasm_compiled_close(&cc);
   assert_true(cc.from_cache);
   f = fopen(cc.so_path, "r+b");
   fseek(f, 100, SEEK_SET);
