@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -296,6 +298,64 @@ static int build_plan(dw_pipeline *p, const dw_graph *g, const dw_processor_def 
   return 0;
 }
 
+/* Preparing the WebAssembly processors (compiling what the cache does not
+ * hold) runs on up to one thread per online CPU: each compile is a few
+ * child processes that mostly wait. The diagnostics are added afterwards,
+ * in file order, as a serial loop would. */
+typedef struct prep_job {
+  dw_pipeline *p;
+  const char *cache_dir;
+  const uint32_t *which; /* the indices of the wasm processors */
+  uint32_t n;
+  atomic_uint next;
+  char (*err)[1024]; /* one per wasm processor */
+} prep_job;
+
+static void *prepare_some(void *arg) {
+  prep_job *j = arg;
+  const dw_spec *s = j->p->spec;
+  for (uint32_t k; (k = atomic_fetch_add(&j->next, 1)) < j->n;) {
+    uint32_t i = j->which[k];
+    j->p->wasm[i] = dw_wasm_prepare(s, &s->procs[i], j->cache_dir, j->err[k], sizeof j->err[k]);
+  }
+  return NULL;
+}
+
+static int prepare_wasm(dw_pipeline *p, dw_engine *e, dw_diags *d) {
+  const dw_spec *s = p->spec;
+  uint32_t n = 0;
+  uint32_t *which = malloc((s->nprocs ? s->nprocs : 1) * sizeof *which);
+  if (!which) return -1;
+  for (uint32_t i = 0; i < s->nprocs; i++)
+    if (s->procs[i].type == DW_PTYPE_WASM) which[n++] = i;
+  prep_job j = {p, e->cache_dir, which, n, 0, calloc(n ? n : 1, sizeof *j.err)};
+  if (!j.err) {
+    free(which);
+    return -1;
+  }
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  uint32_t nthreads = cpus > 1 ? (uint32_t)cpus : 1;
+  if (nthreads > n) nthreads = n;
+  pthread_t *th = nthreads > 1 ? malloc((nthreads - 1) * sizeof *th) : NULL;
+  uint32_t started = 0;
+  /* the calling thread takes its share too; a thread that cannot start
+   * leaves its share to the others */
+  while (th && started + 1 < nthreads && pthread_create(&th[started], NULL, prepare_some, &j) == 0)
+    started++;
+  prepare_some(&j);
+  for (uint32_t t = 0; t < started; t++) pthread_join(th[t], NULL);
+  free(th);
+  for (uint32_t k = 0; k < n; k++) {
+    const dw_proc_spec *ps = &s->procs[which[k]];
+    if (!p->wasm[which[k]])
+      dw_diags_add(d, DW_SEV_ERROR, s->file, ps->module_pos.line, ps->module_pos.col, ps->id, NULL,
+                   "processor '%s': %s", ps->id, j.err[k][0] ? j.err[k] : "cannot load the module");
+  }
+  free(j.err);
+  free(which);
+  return 0;
+}
+
 static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, const char *data,
                          size_t len, const dw_load_options *opts, dw_diags *d) {
   dw_spec_env env = {env_lookup, e, e->names, e->ndefs};
@@ -352,14 +412,9 @@ static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, c
   if (opts && opts->strict) dw_diags_promote_warnings(d);
   if (d->errors) goto fail;
   /* compile WebAssembly modules only once the whole pipeline is valid */
-  for (uint32_t i = 0; i < n && any_wasm; i++) {
-    const dw_proc_spec *ps = &s->procs[i];
-    if (ps->type != DW_PTYPE_WASM) continue;
-    char err[1024] = "";
-    p->wasm[i] = dw_wasm_prepare(s, ps, e->cache_dir, err, sizeof err);
-    if (!p->wasm[i])
-      dw_diags_add(d, DW_SEV_ERROR, file, ps->module_pos.line, ps->module_pos.col, ps->id, NULL,
-                   "processor '%s': %s", ps->id, err[0] ? err : "cannot load the module");
+  if (any_wasm && prepare_wasm(p, e, d) != 0) {
+    dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
+    goto fail;
   }
   if (d->errors) goto fail;
   if (build_plan(p, &g, defs) != 0) {
