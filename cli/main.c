@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,34 +226,52 @@ static int cmd_run(dw_cli *c, int argc, char **argv) {
   return rc;
 }
 
+static bool is_failure(const char *path) {
+  size_t n = strlen(path);
+  return n > 5 && !strcmp(path + n - 5, ".fail");
+}
+
+/* user: the count of remembered failures */
 static void print_cache_entry(void *user, const char *path, uint64_t bytes, int64_t mtime) {
-  (void)user;
   char when[32] = "?";
   time_t t = (time_t)mtime;
   struct tm tm;
   if (localtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-  printf("%10llu  %s  %s\n", (unsigned long long)bytes, when, path);
+  bool failed = is_failure(path);
+  if (failed) ++*(unsigned *)user;
+  printf("%10llu  %s  %s%s\n", (unsigned long long)bytes, when, path,
+         failed ? "  (failed compile, remembered)" : "");
 }
 
-/* dagwood cache list|clear: the compiled WebAssembly modules. */
+static void count_failure(void *user, const char *path, uint64_t bytes, int64_t mtime) {
+  (void)bytes, (void)mtime;
+  if (is_failure(path)) ++*(unsigned *)user;
+}
+
+/* dagwood cache list|clear: the compiled WebAssembly modules, and the
+ * compiles that failed whatever the timeout (remembered so that the next
+ * run fails at once). */
 static int cmd_cache(dw_cli *c, int argc, char **argv) {
   if (argc != 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "clear")))
     return usage_error("cache takes one of: list, clear%s", "");
-  if (!strcmp(argv[0], "list")) {
-    int n = dw_engine_cache_list(c->engine, print_cache_entry, NULL);
-    if (n < 0) {
-      fprintf(stderr, "dagwood: cannot read the WebAssembly cache\n");
-      return 2;
-    }
-    if (!c->quiet) printf("%d compiled module%s\n", n, n == 1 ? "" : "s");
-    return 0;
-  }
-  int n = dw_engine_cache_clear(c->engine);
-  if (n < 0) {
-    fprintf(stderr, "dagwood: cannot clear the WebAssembly cache\n");
+  char why[1024];
+  if (dw_engine_cache_check(c->engine, why, sizeof why)) {
+    fprintf(stderr, "dagwood: %s\n", why);
     return 2;
   }
-  if (!c->quiet) printf("removed %d compiled module%s\n", n, n == 1 ? "" : "s");
+  unsigned failed = 0;
+  bool list = !strcmp(argv[0], "list");
+  int n = dw_engine_cache_list(c->engine, list ? print_cache_entry : count_failure, &failed);
+  if (n >= 0 && !list) n = dw_engine_cache_clear(c->engine);
+  if (n < 0) {
+    fprintf(stderr, "dagwood: cannot %s the WebAssembly cache\n", list ? "read" : "clear");
+    return 2;
+  }
+  if (c->quiet) return 0;
+  printf("%s%d compiled module%s", list ? "" : "removed ", n, n == 1 ? "" : "s");
+  if (failed)
+    printf("%s%u failed compile%s", list ? ", " : " and ", failed, failed == 1 ? "" : "s");
+  printf("\n");
   return 0;
 }
 

@@ -101,12 +101,19 @@ dw_engine *dw_engine_new(const dw_engine_options *opts);
 void dw_engine_free(dw_engine *e);
 
 /* The engine's cache of compiled WebAssembly modules (`dagwood cache`):
- * list calls fn once per compiled module and returns how many there are;
- * clear removes them all and returns how many. -1 on error. */
+ * list calls fn once per compiled module (and once per remembered compile
+ * failure, a path ending in ".fail") and returns how many compiled modules
+ * there are; clear removes them all (failures too) and returns how many
+ * modules. -1 on error, including a cache folder that fails the trust
+ * checks: dw_engine_cache_check says why. */
 int dw_engine_cache_list(dw_engine *e,
                          void (*fn)(void *user, const char *path, uint64_t bytes, int64_t mtime),
                          void *user);
 int dw_engine_cache_clear(dw_engine *e);
+/* 0 when the cache folder is fit to use (owned by the effective user, not
+ * writable by others, not a link; or not there yet), else -1 with the
+ * reason and what to do in msg. */
+int dw_engine_cache_check(dw_engine *e, char *msg, size_t size);
 
 /* ----------------------------------------------------------- processors */
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "processors/builtins.h"
+#include "wasm/compile.h"
 #include "wasm/wasm.h"
 
 enum { DW_POOL_CEILING = 256 };
@@ -115,3 +116,7 @@ int dw_engine_cache_list(dw_engine *e,
 }
 
 int dw_engine_cache_clear(dw_engine *e) { return dw_wasm_cache_clear(e->cache_dir); }
+
+int dw_engine_cache_check(dw_engine *e, char *msg, size_t size) {
+  return dw_wasm_cache_check(e->cache_dir, msg, size);
+}
