@@ -123,20 +123,25 @@ static char *read_at(int dirfd, const char *name, size_t *len, size_t max) {
 
 /* ------------------------------------------------------------ tools */
 
+/* An absolute path: the steps run in their build folder. */
+static int absolute(const char *path, char *out, size_t size) {
+  if (path[0] == '/') return (size_t)snprintf(out, size, "%s", path) < size ? 0 : -1;
+  char cwd[PATH_MAX];
+  if (!getcwd(cwd, sizeof cwd)) return -1;
+  return (size_t)snprintf(out, size, "%s/%s", cwd, path) < size ? 0 : -1;
+}
+
 static int find_tool(const char *name, char *out, size_t size) {
-  if (strchr(name, '/')) {
-    if (access(name, X_OK) != 0) return -1;
-    snprintf(out, size, "%s", name);
-    return 0;
-  }
+  if (strchr(name, '/')) return access(name, X_OK) == 0 ? absolute(name, out, size) : -1;
   const char *path = getenv("PATH");
   if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+  char cand[PATH_MAX];
   while (*path) {
     const char *e = strchr(path, ':');
     size_t n = e ? (size_t)(e - path) : strlen(path);
-    if (n && (size_t)snprintf(out, size, "%.*s/%s", (int)n, path, name) < size &&
-        access(out, X_OK) == 0)
-      return 0;
+    if (n && (size_t)snprintf(cand, sizeof cand, "%.*s/%s", (int)n, path, name) < sizeof cand &&
+        access(cand, X_OK) == 0)
+      return absolute(cand, out, size);
     path += n + (e ? 1 : 0);
   }
   return -1;

@@ -514,7 +514,8 @@ dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const c
   char why[1024];
   /* the compile counts against the processor's timeout */
   double tmo = p->timeout_seconds >= 0 ? p->timeout_seconds : s->timeout_seconds;
-  dw_compile_deadline dl = {tmo > 0 ? dw_rt_now_ns() + (uint64_t)(tmo * 1e9) : 0, tmo};
+  dw_compile_deadline dl = {0, tmo};
+  if (tmo > 0 && tmo < 1e9) dl.at_ns = dw_rt_now_ns() + (uint64_t)(tmo * 1e9);
   if (dw_bin_sniff(bytes, len) == DW_BIN_COMPONENT) {
     dw_component_limits lim = {o.fuel, o.max_mb, m->max_pages, o.caps, m->timeout_ns};
     m->comp = m->id && m->module && m->path
