@@ -103,7 +103,8 @@ static void print_diags(const dw_cli *c, const dw_diags *d) {
     if (c->quiet && x->severity == DW_SEV_WARNING) continue;
     char buf[2048];
     dw_diag_format(x, buf, sizeof buf);
-    fprintf(stderr, "%s\n", buf);
+    dw_render_text(stderr, buf);
+    fputc('\n', stderr);
   }
 }
 

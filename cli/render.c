@@ -358,7 +358,7 @@ int dw_render_mermaid(FILE *out, const dw_pipeline *p) {
 
 /* Terminal text: control characters and bytes that are not UTF-8 as C
  * escapes, so that one id stays on one line; text_width counts the columns
- * that text_put fills. */
+ * that dw_render_text fills. */
 static size_t text_width(const char *s) {
   size_t w = 0, len;
   for (const unsigned char *c = (const unsigned char *)s; *c; c += len) {
@@ -373,7 +373,7 @@ static size_t text_width(const char *s) {
   return w;
 }
 
-static void text_put(FILE *out, const char *s) {
+void dw_render_text(FILE *out, const char *s) {
   size_t len;
   for (const unsigned char *c = (const unsigned char *)s; *c; c += len) {
     int32_t cp = utf8_next(c, &len);
@@ -391,7 +391,7 @@ static void text_put(FILE *out, const char *s) {
 }
 
 static void text_cell(FILE *out, const char *s, size_t width) {
-  text_put(out, s);
+  dw_render_text(out, s);
   for (size_t w = text_width(s); w < width; w++) fputc(' ', out);
 }
 
@@ -407,7 +407,7 @@ int dw_render_inspect_text(FILE *out, const dw_pipeline *p) {
   const char *file = dw_pipeline_file(p);
 
   fputs("config:           ", out);
-  text_put(out, file ? file : "-");
+  dw_render_text(out, file ? file : "-");
   fprintf(out, "\nstrategy:         %s", dw_strategy_name(strategy));
   if (strategy == DW_STRATEGY_HYBRID) fprintf(out, " (runs as %s)", dw_strategy_name(choice));
   fprintf(out, "\nfailure strategy: %s\n",
@@ -435,7 +435,7 @@ int dw_render_inspect_text(FILE *out, const dw_pipeline *p) {
       text_cell(out, ni->id, wid + 2);
       size_t wp = 0;
       if (ni->type && strcmp(ni->type, "local") != 0) {
-        text_put(out, ni->type);
+        dw_render_text(out, ni->type);
         fputs(": ", out);
         wp = text_width(ni->type) + 2;
       }
@@ -444,11 +444,11 @@ int dw_render_inspect_text(FILE *out, const dw_pipeline *p) {
       if (ni->ndeps == 0) fputs("-", out);
       for (size_t k = 0; k < ni->ndeps; k++) {
         if (k) fputs(", ", out);
-        if (ni->deps[k] < n) text_put(out, dw_pipeline_node(p, ni->deps[k])->id);
+        if (ni->deps[k] < n) dw_render_text(out, dw_pipeline_node(p, ni->deps[k])->id);
       }
       if (ni->input_from >= 0 && (size_t)ni->input_from < n) {
         fputs(" (input from ", out);
-        text_put(out, dw_pipeline_node(p, (size_t)ni->input_from)->id);
+        dw_render_text(out, dw_pipeline_node(p, (size_t)ni->input_from)->id);
         fputs(")", out);
       }
       fputc('\n', out);
@@ -461,13 +461,13 @@ int dw_render_inspect_text(FILE *out, const dw_pipeline *p) {
     const dw_node_info *ni = dw_pipeline_node(p, r);
     if (ni->ndeps != 0) continue;
     if (nentries++) fputs(", ", out);
-    text_put(out, ni->id);
+    dw_render_text(out, ni->id);
   }
   if (nentries == 0) fputs("-", out);
   fprintf(out, "\nlevels:           %u\ncritical path:    ", dw_pipeline_levels(p));
   for (size_t k = 0; k < cplen; k++) {
     if (k) fputs(" -> ", out);
-    text_put(out, dw_pipeline_node(p, cp[k])->id);
+    dw_render_text(out, dw_pipeline_node(p, cp[k])->id);
   }
   if (cplen == 0)
     fputs("-", out);

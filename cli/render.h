@@ -10,6 +10,11 @@
 
 /* Nodes labelled id + processor (+ "(analyze)"), edges dependency ->
  * dependent (input_from bold), one rank=same group per level. */
+/* s on a terminal: control characters and bytes that are not UTF-8 as C
+ * escapes (a message can hold a module's names or an id: none of them may
+ * move the cursor or retitle the window). */
+void dw_render_text(FILE *out, const char *s);
+
 int dw_render_dot(FILE *out, const dw_pipeline *p);
 /* "flowchart TD"; node names sanitised to [A-Za-z0-9_] and unique, the real
  * id in the label with Mermaid's #entity; escapes. */

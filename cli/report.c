@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "render.h"
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
 static size_t utf8_len(const uint8_t *p, size_t n) {
@@ -96,9 +97,10 @@ static void print_text(const dw_cli *c, const dw_pipeline *p, const dw_result *r
       printf("(analyzer: input passed on)");
     else if (pr->status == DW_PROC_SUCCEEDED)
       print_short(pr->output, pr->output_len, 48);
-    else if (pr->status == DW_PROC_FAILED)
-      printf("error %d: %s", pr->error_code, pr->error_message ? pr->error_message : "");
-    else if (pr->reason)
+    else if (pr->status == DW_PROC_FAILED) {
+      printf("error %d: ", pr->error_code);
+      dw_render_text(stdout, pr->error_message ? pr->error_message : "");
+    } else if (pr->reason)
       printf("(%s)", pr->reason);
     putchar('\n');
   }
@@ -192,9 +194,13 @@ int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t le
   if (c->format != DW_FMT_TEXT && !c->quiet)
     for (size_t i = 0; i < dw_result_count(r); i++) {
       const dw_proc_report *pr = dw_result_processor(r, i);
-      if (pr->status == DW_PROC_FAILED)
-        fprintf(stderr, "%s: processor '%s' failed: error %d: %s\n", dw_pipeline_file(p), pr->id,
-                pr->error_code, pr->error_message ? pr->error_message : "");
+      if (pr->status == DW_PROC_FAILED) {
+        fprintf(stderr, "%s: processor '", dw_pipeline_file(p));
+        dw_render_text(stderr, pr->id);
+        fprintf(stderr, "' failed: error %d: ", pr->error_code);
+        dw_render_text(stderr, pr->error_message ? pr->error_message : "");
+        fputc('\n', stderr);
+      }
     }
   if (c->trace) {
     FILE *f = fopen(c->trace, "w");

@@ -96,6 +96,45 @@ void dw_wasm_set_log_sink(void (*fn)(void *user, const char *processor_id, int f
   log_user = user;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (at most n bytes) that is
+ * not a control character, or 0. */
+static size_t printable_utf8(const uint8_t *p, size_t n) {
+  if (p[0] >= 0x20 && p[0] < 0x7f) return 1;
+  size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+  if (!len || len > n || (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)) return 0; /* C1 controls */
+  uint32_t cp = p[0] & (0x7f >> len);
+  for (size_t i = 1; i < len; i++) {
+    if ((p[i] & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (p[i] & 0x3f);
+  }
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return len;
+}
+
+/* The default sink: one line of a module's output on the process's stderr,
+ * control characters and bytes that are not UTF-8 escaped, so a module
+ * cannot drive the terminal. */
+static void put_line(const char *id, int fd, const char *b, size_t n) {
+  fprintf(stderr, "[%s %s] ", id, fd ? "stderr" : "stdout");
+  const uint8_t *p = (const uint8_t *)b;
+  for (size_t i = 0; i < n;) {
+    size_t l = printable_utf8(p + i, n - i);
+    if (l) {
+      fwrite(p + i, 1, l, stderr);
+      i += l;
+    } else {
+      if (p[i] == '\t')
+        fputc('\t', stderr);
+      else
+        fprintf(stderr, "\\x%02x", p[i]);
+      i++;
+    }
+  }
+  fputc('\n', stderr);
+}
+
 static void emit_logs(const char *id, const dw_rt_call *c) {
   for (int fd = 0; fd < 2; fd++) {
     const char *b = c->log[fd];
@@ -106,7 +145,7 @@ static void emit_logs(const char *id, const dw_rt_call *c) {
       if (log_sink)
         log_sink(log_user, id, fd + 1, b, l);
       else
-        fprintf(stderr, "[%s %s] %.*s\n", id, fd ? "stderr" : "stdout", (int)l, b);
+        put_line(id, fd, b, l);
       b += l + (nl ? 1 : 0);
       n -= l + (nl ? 1 : 0);
     }
