@@ -2,17 +2,11 @@
 # (issue 6): the demo pipeline in every report format, input from stdin, a
 # failing processor, a trace file, WebAssembly processors, refused and
 # hostile pipelines, inspect. Each must exit as usual with no memcheck error
-# and no definitely or indirectly lost block. Skipped in the sanitizer builds
-# (valgrind cannot run ASan/TSan binaries) and without valgrind.
+# and no definitely or indirectly lost block. Not in the sanitizer builds
+# (valgrind cannot run ASan/TSan binaries); skipped without valgrind.
+# DW_NORMAL_BUILD_ONLY: valgrind cannot run ASan/TSan binaries.
 source "$(dirname "$0")/lib.sh"
-if [[ -n ${DW_SANITIZE:-} ]]; then
-  echo "skipped: sanitizer build (DW_SANITIZE=$DW_SANITIZE); valgrind runs in the normal build"
-  exit 0
-fi
-if ! command -v valgrind >/dev/null; then
-  echo "skipped: valgrind is not installed (apt-get install valgrind)"
-  exit 0
-fi
+command -v valgrind >/dev/null || skip_test "valgrind is not installed (apt-get install valgrind)"
 EX=$SRC/examples/pipelines
 VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect
   --show-leak-kinds=definite,indirect --error-exitcode=99 --track-fds=no)
