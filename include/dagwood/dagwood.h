@@ -273,7 +273,7 @@ const dw_kv *dw_result_context(const dw_result *r);
 uint64_t dw_result_duration_us(const dw_result *r);
 void dw_result_free(dw_result *r);
 
-/* The report as one line of JSON (SPEC section 7): malloc'd, NUL-terminated;
+/* The report as one line of JSON (PIPELINES section 7): malloc'd, NUL-terminated;
  * NULL when out of memory. Payloads that are not valid UTF-8 appear as null
  * with an "output_base64" field beside them. */
 char *dw_result_to_json(const dw_result *r);

@@ -1,5 +1,5 @@
 /* config/loader: YAML text -> dw_spec. Checks everything that does not need
- * the graph (SPEC section 1): types, required keys, enum values, numbers,
+ * the graph (PIPELINES section 1): types, required keys, enum values, numbers,
  * duplicate ids, unknown dependencies, built-in names, options, input_from,
  * fuel bounds. Reports every problem in one pass, each at the 1-based
  * position of the value concerned; the caller sorts them. O(n) in the size of
@@ -827,7 +827,7 @@ static void parse_processors(ld *L, const dw_val *v) {
       ERR(idv->pos, i, "id must not be empty");
       continue;
     }
-    if (strcmp(id, "initial_context") == 0) /* SPEC 3: the run's own metadata */
+    if (strcmp(id, "initial_context") == 0) /* PIPELINES 3: the run's own metadata */
       dw_cfg_diag(&L->rep, DW_SEV_ERROR, idv->pos, id, NULL,
                   "processor id 'initial_context' is reserved for the run's context metadata; "
                   "choose another id");

@@ -1,5 +1,5 @@
 /* exec/run: one run of a pipeline — the scheduler core that the four
- * executors share, and the data-flow rules of SPEC sections 3 and 4.
+ * executors share, and the data-flow rules of PIPELINES sections 3 and 4.
  *
  * A run has k workers (k = max_concurrency, at most the processor count):
  * pool threads and, for dw_pipeline_run, the calling thread. The executors
@@ -22,7 +22,7 @@
  *
  * Determinism: which dependency feeds a processor, what it outputs, and its
  * status depend only on the pipeline, the input and the processors, never on
- * timing (SPEC 3). fail_fast is defined as "as if run one at a time in
+ * timing (PIPELINES 3). fail_fast is defined as "as if run one at a time in
  * canonical order, stopping at the first failure": processors ranked after
  * the lowest-ranked failure are not started and end `cancelled` (results
  * of any that were already running are discarded), processors ranked before
@@ -195,7 +195,7 @@ static void fail_fast_at(dw_run *r, uint32_t x, worker *w) {
   }
 }
 
-/* The dependency whose output feeds x (SPEC 3): input_from if it succeeded,
+/* The dependency whose output feeds x (PIPELINES 3): input_from if it succeeded,
  * else the one carrying the payload of the highest-ranked transform; -1 for
  * the run's input. Reads only resolved dependencies, so it needs no lock. */
 static int32_t choose_input(const dw_run *r, uint32_t x) {

@@ -1,4 +1,4 @@
-/* obs/report_json: a run's result as the one-line JSON object of SPEC
+/* obs/report_json: a run's result as the one-line JSON object of PIPELINES
  * section 7. Field names are a contract: add, never rename. */
 #include <jansson.h>
 #include <stdlib.h>

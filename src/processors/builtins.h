@@ -1,4 +1,4 @@
-/* processors/builtins: the eight built-in processors of SPEC section 2 (text
+/* processors/builtins: the eight built-in processors of PIPELINES section 2 (text
  * case, reversal, prefix/suffix, token and word-frequency analyzers). The
  * engine registers the table from dw_builtin_defs(); the process functions are
  * exported so that tests can call them on a hand-made dw_call. Every one of

@@ -1,5 +1,5 @@
 /* proto/report: a run's result as processor.v1.RunReport (the envelope's
- * messages of SPEC section 8 plus dagwood's report messages). */
+ * messages of PIPELINES section 8 plus dagwood's report messages). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistr.h>

@@ -60,7 +60,7 @@ dw_component_run *dw_component_prepare(const uint8_t *b, size_t len, const char 
  * in, process, the canonical-ABI checks, copy out, post-return. An err
  * result fails the call with "Component process() returned error: ..."; a
  * trap or an ABI violation with "Component instantiation/call failed: ...".
- * On success: the output and the SPEC section 6 metadata (artifact_type
+ * On success: the output and the PIPELINES section 6 metadata (artifact_type
  * "WIT Component"). Thread-safe. */
 int dw_component_invoke(dw_component_run *r, dw_call *call);
 

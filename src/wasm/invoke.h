@@ -2,7 +2,7 @@
  * (wasm/component_run) share around their compiled object: loading it
  * (dlopen RTLD_LOCAL, the descriptor checked against the cache key, the
  * runtime bound), and one call on a fresh instance — the checks before it,
- * the guest steps run under dw_rt_run, the SPEC section 6 metadata common to
+ * the guest steps run under dw_rt_run, the PIPELINES section 6 metadata common to
  * both, and the captured output handed to the log sink (dw_wasm_set_log_sink).
  * Each backend keeps its own ABI and its own trap messages. Messages name
  * the guest as "<noun> '<name>'", noun "WASM module" or "WASM component". */

@@ -2,7 +2,7 @@
  * with positioned diagnostics, prepare (compile through the cache, then
  * load: dlopen RTLD_LOCAL, verify, bind the runtime, in wasm/invoke) and
  * invoke (the C-style ABI on a fresh instance, every guest pointer and
- * length checked; the call's setup, SPEC section 6 metadata and log sink
+ * length checked; the call's setup, PIPELINES section 6 metadata and log sink
  * are wasm/invoke's). */
 #include "wasm/wasm.h"
 
@@ -113,7 +113,7 @@ static int parse_opts(const dw_spec *s, const dw_proc_spec *p, wopts *o, dw_diag
     else
       o->fuel = f;
   }
-  /* SPEC section 6 (compat): clamped to the pipeline's bounds, not an error. */
+  /* PIPELINES section 6 (compat): clamped to the pipeline's bounds, not an error. */
   if (o->fuel < fmin) o->fuel = fmin;
   if (o->fuel > fmax) o->fuel = fmax;
   if (o->fuel == 0) o->fuel = 1;

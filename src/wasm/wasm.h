@@ -29,7 +29,7 @@ dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const c
 /* One call of the module's process on call->input in a pristine instance,
  * under the module's limits (fuel, memory, stack) and call->deadline_ns; it
  * stops early when *call->cancel becomes non-zero. On success sets the output
- * and the SPEC section 6 metadata on call and returns 0; otherwise records
+ * and the PIPELINES section 6 metadata on call and returns 0; otherwise records
  * the cause with dw_call_fail and returns -1. Thread-safe. */
 int dw_wasm_invoke(dw_wasm_module *m, dw_call *call);
 

@@ -21,7 +21,7 @@ expect_eq "input from a file, full case mapping" "[ESSARTS]" "$OUT"
 run_dw "$EX/chain.yaml" "hello world" --format raw
 expect_eq "the original's form CONFIG INPUT" "[DLROW OLLEH]" "$OUT"
 
-# JSON report (SPEC 7)
+# JSON report (PIPELINES 7)
 run_dw run "$EX/demo.yaml" --input "the lord of the rings" --format json
 expect_eq "json: run status" succeeded "$(jq -r .status <<<"$OUT")"
 expect_eq "json: output" "<< The Lord of the Rings >>" "$(jq -r .output <<<"$OUT")"

@@ -120,7 +120,7 @@ static uint8_t *unbase64(const char *s, size_t *len) {
   return out;
 }
 
-/* A payload as the JSON report writes it under key (SPEC 7). */
+/* A payload as the JSON report writes it under key (PIPELINES 7). */
 static void check_json_payload(const json_t *obj, const char *key, const uint8_t *p, size_t n,
                                const char *who) {
   const json_t *v = json_object_get(obj, key);

@@ -66,7 +66,7 @@ def name(s):
 
 
 def good_module():
-    """A minimal module with the C-style ABI (SPEC 6): memory, allocate,
+    """A minimal module with the C-style ABI (PIPELINES 6): memory, allocate,
     deallocate, process — process returns 0 (a failure), which is enough."""
     types = vec([b"\x60\x01\x7f\x01\x7f", b"\x60\x02\x7f\x7f\x00", b"\x60\x03\x7f\x7f\x7f\x01\x7f"])
     funcs = vec([b"\x00", b"\x01", b"\x02"])

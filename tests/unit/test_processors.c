@@ -1,5 +1,5 @@
-/* tests/unit/test_processors: the eight built-in processors (SPEC section 2)
- * called directly on hand-made dw_call values: every SPEC example, empty and
+/* tests/unit/test_processors: the eight built-in processors (PIPELINES section 2)
+ * called directly on hand-made dw_call values: every example of the reference, empty and
  * white-space-only input, combining marks, emoji, ß, invalid UTF-8 (code 400
  * from each processor) and the prefix/suffix options. */
 #include <setjmp.h>

@@ -4,7 +4,7 @@
  * analyzers; some input_from, intent and retry overrides; a few failing
  * processors) run by every executor at max_concurrency 1, 2 and 8 under every
  * failure strategy. Each result must equal the one computed by the sequential
- * reference implementation of SPEC sections 3 and 4 written below, in every
+ * reference implementation of PIPELINES sections 3 and 4 written below, in every
  * field but the timings. Only the public API is used; the processors are
  * registered with dw_engine_register.
  *
@@ -533,7 +533,7 @@ static unsigned node_retry(const gcase *g, const gnode *v) {
   return v->retry >= 0 ? (unsigned)v->retry : g->retry;
 }
 
-/* Runs the processors one at a time in canonical order (SPEC 3 and 4). */
+/* Runs the processors one at a time in canonical order (PIPELINES 3 and 4). */
 static void reference(const gcase *g, dw_failure_strategy fs, refrun *rr) {
   int n = g->n;
   rr->p = xcalloc((size_t)n, sizeof *rr->p);
