@@ -1,8 +1,11 @@
-/* wasm/parse: see parse.h. The bounds-checked cursor of wasm/cursor over
- * the bytes; every LEB128 is limited to its width; every count is checked
- * against the bytes left before anything is allocated, so a hostile file
- * costs at most its own size. The instruction walker knows the immediates
- * of every opcode wasm2c 1.0.32 translates and refuses the rest by name. */
+/* wasm/parse: see parse.h. One pass over the sections with the
+ * bounds-checked cursor of wasm/cursor: every LEB128 limited to its width,
+ * every count checked against the bytes left before anything is allocated
+ * (so a hostile file costs at most a small multiple of its own size), each
+ * section's contents checked as they are read (indices, limits, types,
+ * constant expressions through wasm/validate), each function body typed by
+ * wasm/validate. Everything the model holds is in the arena or points into
+ * the module's bytes. */
 #include "wasm/parse.h"
 
 #include <stdio.h>
@@ -11,144 +14,213 @@
 
 #include "wasm/cursor.h"
 #include "wasm/instr.h"
+#include "wasm/validate.h"
 
-/* A name: length + UTF-8 bytes, copied NUL-terminated into the arena. */
-static int name(dw_cur *c, dw_arena *a, const char **out, const char *what) {
-  const uint8_t *p;
-  uint32_t n;
-  if (dw_cur_str(c, &p, &n, what)) return -1;
-  if (memchr(p, 0, n)) return dw_cur_fail(c, "%s holds a NUL byte at byte %zu", what, c->pos - n);
-  char *s = dw_arena_strndup(a, (const char *)p, n);
-  if (!s) return dw_cur_fail(c, "out of memory");
-  *out = s;
-  return 0;
-}
-
-static bool is_valtype(uint8_t t) {
-  return t == DW_WT_I32 || t == DW_WT_I64 || t == DW_WT_F32 || t == DW_WT_F64 || t == 0x70 ||
-         t == 0x6f;
-}
-
-static int valtype(dw_cur *c, uint8_t *t, const char *what) {
-  if (dw_cur_u8(c, t, what)) return -1;
-  if (*t == 0x7b) return dw_cur_unsupported(c, "SIMD (v128 values) is not supported, in %s", what);
-  if (!is_valtype(*t)) return dw_cur_fail(c, "unknown value type 0x%02x in %s", *t, what);
-  return 0;
-}
-
-static int limits(dw_cur *c, uint32_t *min, uint32_t *max, bool *has_max, bool memory) {
-  uint8_t flags;
-  if (dw_cur_u8(c, &flags, "limits")) return -1;
-  if (memory && (flags & 0x04)) return dw_cur_unsupported(c, "memory64 is not supported");
-  if (memory && (flags & 0x02))
-    return dw_cur_unsupported(c, "shared memory (threads) is not supported");
-  if (flags > 1) return dw_cur_fail(c, "unknown limits flags 0x%02x", flags);
-  if (dw_cur_u32(c, min, "limits minimum")) return -1;
-  *has_max = flags & 1;
-  *max = 0;
-  if (*has_max) {
-    if (dw_cur_u32(c, max, "limits maximum")) return -1;
-    if (*max < *min) return dw_cur_fail(c, "limits maximum %u is below the minimum %u", *max, *min);
-  }
-  return 0;
-}
+/* The reader's state: the cursor, the model being filled, the validator. */
+typedef struct rd {
+  dw_cur *c;
+  dw_arena *a;
+  dw_wasm_info *w;
+  dw_vctx v;
+  bool seen_func;      /* the function index space is complete (w->func_type) */
+  uint32_t nfunc_decl; /* functions the function section declares */
+  bool seen_code, seen_data;
+  uint32_t ntable_imports;
+} rd;
 
 static const char *const section_names[] = {"custom", "type",   "import",    "function", "table",
                                             "memory", "global", "export",    "start",    "element",
                                             "code",   "data",   "datacount", "tag"};
 
-/* ------------------------------------------------------------ instructions */
+/* --------------------------------------------------------------- pieces */
 
-/* Optional: called after each instruction of a function body with its
- * opcode (DW_OP_*) and its first immediate (i32.const value, call index). */
-typedef void (*visit_fn)(void *ctx, uint32_t op, uint64_t imm);
-
-/* Walk instructions until the `end` that closes depth 0 (a function body or
- * a constant expression). `constant` limits it to constant instructions. */
-static int instrs(dw_cur *c, uint32_t ntypes, bool constant, visit_fn visit, void *vctx) {
-  uint32_t depth = 0;
-  dw_instr in;
-  while (!c->failed) {
-    if (dw_instr_next(c, &in, &c->unsupported)) return -1;
-    uint32_t op = in.op;
-    if (constant && !(op == DW_OP_I32_CONST || op == DW_OP_I64_CONST || op == DW_OP_F32_CONST ||
-                      op == DW_OP_F64_CONST || op == DW_OP_GLOBAL_GET || op == DW_OP_REF_NULL ||
-                      op == DW_OP_REF_FUNC || op == DW_OP_END))
-      return dw_cur_fail(c, "%s is not allowed in a constant expression at byte %zu",
-                         dw_instr_name(op), in.at);
-    uint64_t imm = 0;
-    switch (op) {
-      case DW_OP_BLOCK:
-      case DW_OP_LOOP:
-      case DW_OP_IF:
-        if (in.bt >= 0 && (uint64_t)in.bt >= ntypes)
-          return dw_cur_fail(c, "block type index %lld out of range at byte %zu", (long long)in.bt,
-                             in.at);
-        if (++depth > 100000) return dw_cur_fail(c, "blocks nested too deeply at byte %zu", in.at);
-        break;
-      case DW_OP_END:
-        if (depth == 0) return 0;
-        depth--;
-        break;
-      case DW_OP_CALL:
-        imm = in.x;
-        break;
-      case DW_OP_CALL_INDIRECT:
-        if (in.x >= ntypes)
-          return dw_cur_fail(c, "call_indirect type %u out of range at byte %zu", in.x, in.at);
-        break;
-      case DW_OP_I32_CONST:
-        imm = in.k & 0xffffffffu; /* the low 32 bits: enough for site numbers */
-        break;
-      default:
-        if (op >= DW_OP_I32_LOAD && op <= DW_OP_I64_STORE32 && in.x > 3)
-          return dw_cur_fail(c, "alignment 2^%u is too large at byte %zu", in.x, in.at);
+/* Is s[0 .. n) well-formed UTF-8 (shortest forms, no surrogates, at most
+ * U+10FFFF)? */
+static bool utf8_ok(const uint8_t *s, uint32_t n) {
+  uint32_t i = 0;
+  while (i < n) {
+    uint8_t b = s[i];
+    uint32_t more;
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      more = 1;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      more = 2;
+      if (b == 0xe0) lo = 0xa0;
+      if (b == 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      more = 3;
+      if (b == 0xf0) lo = 0x90;
+      if (b == 0xf4) hi = 0x8f;
+    } else {
+      return false;
     }
-    if (visit) visit(vctx, op, imm);
+    if (n - i - 1 < more) return false;
+    if (s[i + 1] < lo || s[i + 1] > hi) return false;
+    for (uint32_t k = 2; k <= more; k++)
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+    i += more + 1;
   }
-  return -1;
+  return true;
 }
 
-/* --------------------------------------------------------------- sections */
-
-/* A vector's count: at most one item per byte left in the section. */
-static int vec_count(dw_cur *c, uint32_t *n, const char *what) {
-  if (dw_cur_u32(c, n, what)) return -1;
-  if (*n > c->end - c->pos) return dw_cur_fail(c, "%s %u exceeds the section", what, *n);
+/* A name: length + UTF-8 bytes, copied NUL-terminated into the arena. */
+static int name(dw_cur *c, dw_arena *a, const char **out, uint32_t *len, const char *what) {
+  const uint8_t *p;
+  uint32_t n;
+  size_t at = c->pos;
+  if (dw_cur_str(c, &p, &n, what)) return -1;
+  if (!utf8_ok(p, n))
+    return dw_cur_fail(c, "%s at byte %zu is not valid UTF-8 (malformed UTF-8 encoding)", what, at);
+  char *s = dw_arena_strndup(a, (const char *)p, n);
+  if (!s) return dw_cur_fail(c, "out of memory");
+  *out = s;
+  if (len) *len = n;
   return 0;
 }
 
-/* w->func_type for the imported functions and n defined ones (filled by the
- * caller from index w->nfunc_imports on; n is 0 when there is no function
- * section). 0, or -1 when out of memory. */
-static int func_types(dw_wasm_info *w, dw_arena *a, uint32_t n) {
+/* The value type bytes of proposals outside the accepted set: their name. */
+static const char *foreign_type(uint8_t t) {
+  if (t == 0x7b) return "SIMD (v128 values)";
+  if (t == 0x63 || t == 0x64) return "a typed function reference type";
+  if (t == 0x69 || t == 0x74) return "an exception reference type (exnref)";
+  if (t >= 0x65 && t <= 0x73 && t != 0x70 && t != 0x6f)
+    return "a garbage-collected reference type (GC)";
+  return NULL;
+}
+
+static int valtype(dw_cur *c, uint8_t *t, const char *what) {
+  size_t at = c->pos;
+  if (dw_cur_u8(c, t, what)) return -1;
+  if (*t == DW_WT_I32 || *t == DW_WT_I64 || *t == DW_WT_F32 || *t == DW_WT_F64 || *t == 0x70 ||
+      *t == 0x6f)
+    return 0;
+  const char *f = foreign_type(*t);
+  if (f) return dw_cur_unsupported(c, "%s is not supported, in %s", f, what);
+  return dw_cur_fail(c, "unknown value type 0x%02x in %s at byte %zu (malformed value type)", *t,
+                     what, at);
+}
+
+static int reftype(dw_cur *c, uint8_t *t, const char *what) {
+  size_t at = c->pos;
+  if (dw_cur_u8(c, t, what)) return -1;
+  if (*t == 0x70 || *t == 0x6f) return 0;
+  const char *f = foreign_type(*t);
+  if (f && *t != 0x7b) return dw_cur_unsupported(c, "%s is not supported, in %s", f, what);
+  return dw_cur_fail(c,
+                     "unknown reference type 0x%02x in %s at byte %zu (malformed reference type)",
+                     *t, what, at);
+}
+
+static int limits(dw_cur *c, dw_wasm_limits *l, bool memory) {
+  uint8_t flags;
+  size_t at = c->pos;
+  if (dw_cur_u8(c, &flags, "limits")) return -1;
+  if (memory && (flags & 0x04)) return dw_cur_unsupported(c, "memory64 is not supported");
+  if (!memory && (flags & 0x04) && flags < 8)
+    return dw_cur_unsupported(c, "64-bit tables (memory64) are not supported");
+  if (memory && (flags & 0x02) && flags < 8)
+    return dw_cur_unsupported(c, "shared memory (threads) is not supported");
+  if (memory && (flags & 0x08) && flags < 16)
+    return dw_cur_unsupported(c, "custom page sizes are not supported");
+  if (flags > 1)
+    return dw_cur_fail(c, "unknown limits flags 0x%02x at byte %zu (integer too large)", flags, at);
+  if (dw_cur_u32(c, &l->min, "limits minimum")) return -1;
+  l->has_max = flags & 1;
+  l->max = 0;
+  if (l->has_max && dw_cur_u32(c, &l->max, "limits maximum")) return -1;
+  if (l->has_max && l->max < l->min)
+    return dw_cur_fail(c,
+                       "limits maximum %u is below the minimum %u at byte %zu (size minimum must "
+                       "not be greater than maximum)",
+                       l->max, l->min, at);
+  return 0;
+}
+
+static int table_type(rd *r, dw_wasm_table *t, uint32_t index, bool defined) {
+  dw_cur *c = r->c;
+  if (defined && c->pos + 1 < c->end && c->b[c->pos] == 0x40 && c->b[c->pos + 1] == 0x00)
+    return dw_cur_unsupported(c,
+                              "typed function references (table %u with an initialiser "
+                              "expression) are not supported (byte %zu)",
+                              index, c->pos);
+  if (reftype(r->c, &t->type, "a table type") || limits(r->c, &t->lim, false)) return -1;
+  if (t->lim.min > DW_WASM_MAX_TABLE)
+    return dw_cur_fail(r->c, "table %u starts with %u elements; dagwood's limit is %u", index,
+                       t->lim.min, DW_WASM_MAX_TABLE);
+  return 0;
+}
+
+static int memory_type(rd *r) {
+  dw_wasm_limits l;
+  dw_wasm_info *w = r->w;
+  if (limits(r->c, &l, true)) return -1;
+  if (w->nmemories) return dw_cur_unsupported(r->c, "multiple memories are not supported");
+  if (l.min > 65536 || (l.has_max && l.max > 65536))
+    return dw_cur_fail(r->c,
+                       "memory size above 65536 pages (4 GiB) (memory size must be at most "
+                       "65536 pages)");
+  w->nmemories = 1;
+  w->mem_initial = l.min;
+  w->mem_max = l.max;
+  w->mem_has_max = l.has_max;
+  return 0;
+}
+
+/* A vector's count: at most one item per `min` bytes left in the section. */
+static int vec_count(dw_cur *c, uint32_t *n, size_t min, const char *what) {
+  if (dw_cur_u32(c, n, what)) return -1;
+  if ((uint64_t)*n * min > c->end - c->pos)
+    return dw_cur_fail(c, "%s %u exceeds the section (length out of bounds)", what, *n);
+  return 0;
+}
+
+/* The function index space: the imported functions' types, then room for
+ * n defined ones. */
+static int func_space(rd *r, uint32_t n) {
+  dw_wasm_info *w = r->w;
   w->nfuncs = w->nfunc_imports + n;
-  w->func_type = dw_arena_calloc(a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
-  if (!w->func_type) return -1;
+  w->func_type = dw_arena_calloc(r->a, w->nfuncs ? w->nfuncs : 1, sizeof *w->func_type);
+  if (!w->func_type) return dw_cur_fail(r->c, "out of memory");
   uint32_t k = 0;
   for (uint32_t i = 0; i < w->nimports; i++)
     if (w->imports[i].kind == 0) w->func_type[k++] = w->imports[i].type;
+  r->seen_func = true;
   return 0;
 }
 
-static int sec_type(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
+/* ------------------------------------------------------------- sections */
+
+static int sec_type(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
   uint32_t n;
-  if (vec_count(c, &n, "type count")) return -1;
-  w->types = dw_arena_calloc(a, n ? n : 1, sizeof *w->types);
+  if (vec_count(c, &n, 3, "type count")) return -1;
+  w->types = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->types);
   if (!w->types) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
-    uint8_t form;
+    uint8_t form, v;
+    size_t at = c->pos;
     if (dw_cur_u8(c, &form, "type form")) return -1;
-    if (form != 0x60) return dw_cur_fail(c, "type %u is not a function type (0x%02x)", i, form);
+    if (form == 0x5e || form == 0x5f || form == 0x50 || form == 0x4f || form == 0x4e)
+      return dw_cur_unsupported(c, "garbage-collected types (GC) are not supported (byte %zu)", at);
+    if (form != 0x60)
+      return dw_cur_fail(c, "type %u is not a function type (0x%02x) at byte %zu", i, form, at);
     dw_wasm_functype *t = &w->types[i];
-    uint8_t v;
     if (dw_cur_u32(c, &t->np, "parameter count")) return -1;
-    if (t->np > DW_WASM_MAX_PARAMS) return dw_cur_fail(c, "type %u has too many parameters", i);
+    if (t->np > DW_WASM_MAX_PARAMS)
+      return dw_cur_fail(c, "type %u has too many parameters (%u; dagwood's limit is %u)", i, t->np,
+                         DW_WASM_MAX_PARAMS);
     t->params = c->b + c->pos;
     for (uint32_t k = 0; k < t->np; k++)
       if (valtype(c, &v, "a function type")) return -1;
     if (dw_cur_u32(c, &t->nr, "result count")) return -1;
-    if (t->nr > DW_WASM_MAX_PARAMS) return dw_cur_fail(c, "type %u has too many results", i);
+    if (t->nr > DW_WASM_MAX_PARAMS)
+      return dw_cur_fail(c, "type %u has too many results (%u; dagwood's limit is %u)", i, t->nr,
+                         DW_WASM_MAX_PARAMS);
     t->results = c->b + c->pos;
     for (uint32_t k = 0; k < t->nr; k++)
       if (valtype(c, &v, "a function type")) return -1;
@@ -157,175 +229,390 @@ static int sec_type(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
   return 0;
 }
 
-static int sec_import(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
+static int sec_import(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
   uint32_t n;
-  if (vec_count(c, &n, "import count")) return -1;
-  w->imports = dw_arena_calloc(a, n ? n : 1, sizeof *w->imports);
-  if (!w->imports) return dw_cur_fail(c, "out of memory");
+  if (vec_count(c, &n, 4, "import count")) return -1;
+  w->imports = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->imports);
+  w->tables = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->tables);
+  w->globals = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->globals);
+  if (!w->imports || !w->tables || !w->globals) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
     dw_wasm_import *im = &w->imports[i];
-    if (name(c, a, &im->module, "import module name") || name(c, a, &im->name, "import name") ||
+    size_t at = c->pos;
+    if (name(c, r->a, &im->module, &im->module_len, "import module name") ||
+        name(c, r->a, &im->name, &im->name_len, "import name") ||
         dw_cur_u8(c, &im->kind, "import kind"))
       return -1;
-    uint32_t mn, mx;
-    bool hm;
-    uint8_t t;
     switch (im->kind) {
       case 0:
         if (dw_cur_u32(c, &im->type, "import type")) return -1;
         if (im->type >= w->ntypes)
-          return dw_cur_fail(c, "import '%s.%s' names type %u, which does not exist", im->module,
-                             im->name, im->type);
+          return dw_cur_fail(c, "import '%s.%s' names type %u, which does not exist (unknown type)",
+                             im->module, im->name, im->type);
+        if (w->nfunc_imports >= DW_WASM_MAX_FUNCS)
+          return dw_cur_fail(c, "too many functions; dagwood's limit is %u", DW_WASM_MAX_FUNCS);
         w->nfunc_imports++;
         break;
-      case 1:
-        if (dw_cur_u8(c, &t, "table type") || limits(c, &mn, &mx, &hm, false)) return -1;
+      case 1: {
+        dw_wasm_table *t = &w->tables[w->ntables];
+        if (table_type(r, t, w->ntables, false)) return -1;
+        t->imported = true;
+        im->type = w->ntables++;
         break;
+      }
       case 2:
-        if (limits(c, &mn, &mx, &hm, true)) return -1;
+        if (memory_type(r)) return -1;
+        w->mem_imported = true;
+        im->type = 0;
         break;
-      case 3:
-        if (valtype(c, &t, "global import") || dw_cur_u8(c, &t, "mutability")) return -1;
+      case 3: {
+        dw_wasm_global *g = &w->globals[w->nglobals];
+        uint8_t mut;
+        if (valtype(c, &g->type, "a global import") || dw_cur_u8(c, &mut, "mutability")) return -1;
+        if (mut > 1)
+          return dw_cur_fail(c, "import '%s.%s' has mutability %u (malformed mutability)",
+                             im->module, im->name, mut);
+        g->mut = mut;
+        g->imported = true;
+        im->type = w->nglobals++;
         break;
+      }
       case 4:
         return dw_cur_unsupported(c, "exception handling (tag import '%s.%s') is not supported",
                                   im->module, im->name);
       default:
-        return dw_cur_fail(c, "import '%s.%s' has unknown kind %u", im->module, im->name, im->kind);
+        return dw_cur_fail(c,
+                           "import '%s.%s' has unknown kind %u at byte %zu (malformed import kind)",
+                           im->module, im->name, im->kind, at);
     }
   }
   w->nimports = n;
+  w->nglobal_imports = w->nglobals;
+  r->ntable_imports = w->ntables;
   return 0;
 }
 
-static int sec_function(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
+static int sec_function(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
   uint32_t n;
-  if (vec_count(c, &n, "function count")) return -1;
+  if (vec_count(c, &n, 1, "function count")) return -1;
   if ((uint64_t)n + w->nfunc_imports > DW_WASM_MAX_FUNCS)
-    return dw_cur_fail(c, "too many functions (%u)", n);
-  if (func_types(w, a, n)) return dw_cur_fail(c, "out of memory");
+    return dw_cur_fail(c, "too many functions (%u); dagwood's limit is %u", n, DW_WASM_MAX_FUNCS);
+  if (func_space(r, n)) return -1;
+  r->nfunc_decl = n;
   uint32_t k = w->nfunc_imports;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t t;
     if (dw_cur_u32(c, &t, "function type")) return -1;
     if (t >= w->ntypes)
-      return dw_cur_fail(c, "function %u names type %u, which does not exist", k, t);
+      return dw_cur_fail(c, "function %u names type %u, which does not exist (unknown type)", k, t);
     w->func_type[k++] = t;
   }
   return 0;
 }
 
-static int sec_table(dw_cur *c) {
+static int sec_table(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
   uint32_t n;
-  if (vec_count(c, &n, "table count")) return -1;
+  if (vec_count(c, &n, 3, "table count")) return -1;
+  dw_wasm_table *t = dw_arena_calloc(r->a, (size_t)w->ntables + n + 1, sizeof *t);
+  if (!t) return dw_cur_fail(c, "out of memory");
+  if (w->ntables) memcpy(t, w->tables, w->ntables * sizeof *t);
+  w->tables = t;
   for (uint32_t i = 0; i < n; i++) {
-    uint8_t t;
-    uint32_t mn, mx;
-    bool hm;
-    if (dw_cur_u8(c, &t, "table type")) return -1;
-    if (t != 0x70 && t != 0x6f)
-      return dw_cur_fail(c, "table %u has unknown element type 0x%02x", i, t);
-    if (limits(c, &mn, &mx, &hm, false)) return -1;
-    if (mn > DW_WASM_MAX_TABLE)
-      return dw_cur_fail(c, "table %u starts with %u elements (the limit is %u)", i, mn,
-                         DW_WASM_MAX_TABLE);
+    if (table_type(r, &t[w->ntables], w->ntables, true)) return -1;
+    w->ntables++;
   }
   return 0;
 }
 
-static int sec_memory(dw_cur *c, dw_wasm_info *w) {
+static int sec_memory(rd *r) {
   uint32_t n;
-  if (dw_cur_u32(c, &n, "memory count")) return -1;
-  if (n + w->nmemories > 1) return dw_cur_unsupported(c, "multiple memories are not supported");
-  if (n == 1) {
-    if (limits(c, &w->mem_initial, &w->mem_max, &w->mem_has_max, true)) return -1;
-    if (w->mem_initial > 65536 || (w->mem_has_max && w->mem_max > 65536))
-      return dw_cur_fail(c, "memory size above 65536 pages (4 GiB)");
-    w->nmemories = 1;
-  }
+  if (vec_count(r->c, &n, 2, "memory count")) return -1;
+  for (uint32_t i = 0; i < n; i++)
+    if (memory_type(r)) return -1;
   return 0;
 }
 
-static int sec_global(dw_cur *c, uint32_t ntypes) {
+static int sec_global(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
   uint32_t n;
-  if (vec_count(c, &n, "global count")) return -1;
-  for (uint32_t i = 0; i < n; i++) {
-    uint8_t t, mut;
-    if (valtype(c, &t, "a global") || dw_cur_u8(c, &mut, "mutability")) return -1;
-    if (mut > 1) return dw_cur_fail(c, "global %u has bad mutability %u", i, mut);
-    if (instrs(c, ntypes, true, NULL, NULL)) return -1;
+  if (vec_count(c, &n, 3, "global count")) return -1;
+  dw_wasm_global *g = dw_arena_calloc(r->a, (size_t)w->nglobals + n + 1, sizeof *g);
+  if (!g) return dw_cur_fail(c, "out of memory");
+  if (w->nglobals) memcpy(g, w->globals, w->nglobals * sizeof *g);
+  w->globals = g;
+  uint32_t first = w->nglobals;
+  w->nglobals += n;
+  for (uint32_t i = first; i < w->nglobals; i++) {
+    uint8_t mut;
+    if (valtype(c, &g[i].type, "a global") || dw_cur_u8(c, &mut, "mutability")) return -1;
+    if (mut > 1)
+      return dw_cur_fail(c, "global %u has mutability %u (malformed mutability)", i, mut);
+    g[i].mut = mut;
+    char what[48];
+    snprintf(what, sizeof what, "the initialiser of global %u", i);
+    r->v.gdefined = i;
+    if (dw_validate_const(&r->v, g[i].type, what, &g[i].init)) return -1;
   }
+  r->v.gdefined = w->nglobals;
   return 0;
 }
 
-static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+/* Export names: sorted by (length, bytes), n log n. */
+static int cmp_export(const void *x, const void *y) {
+  const dw_wasm_export *a = *(const dw_wasm_export *const *)x;
+  const dw_wasm_export *b = *(const dw_wasm_export *const *)y;
+  if (a->name_len != b->name_len) return a->name_len < b->name_len ? -1 : 1;
+  return memcmp(a->name, b->name, a->name_len);
 }
 
-static int sec_export(dw_cur *c, dw_arena *a, dw_wasm_info *w) {
+static int sec_export(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
   uint32_t n;
-  if (vec_count(c, &n, "export count")) return -1;
-  w->exports = dw_arena_calloc(a, n ? n : 1, sizeof *w->exports);
+  if (vec_count(c, &n, 3, "export count")) return -1;
+  w->exports = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->exports);
   if (!w->exports) return dw_cur_fail(c, "out of memory");
+  static const char *const kinds[] = {"function", "table", "memory", "global"};
   for (uint32_t i = 0; i < n; i++) {
     dw_wasm_export *e = &w->exports[i];
-    if (name(c, a, &e->name, "export name") || dw_cur_u8(c, &e->kind, "export kind") ||
-        dw_cur_u32(c, &e->index, "export index"))
+    size_t at = c->pos;
+    if (name(c, r->a, &e->name, &e->name_len, "export name") ||
+        dw_cur_u8(c, &e->kind, "export kind") || dw_cur_u32(c, &e->index, "export index"))
       return -1;
-    if (e->kind > 3) return dw_cur_fail(c, "export '%s' has unknown kind %u", e->name, e->kind);
-    if (e->kind == 0 && e->index >= w->nfuncs)
-      return dw_cur_fail(c, "export '%s' names function %u, which does not exist", e->name,
-                         e->index);
-  }
-  /* duplicate names: sort a copy of the names (n log n, not n^2) */
-  if (n > 1) {
-    const char **names = malloc(n * sizeof *names);
-    if (!names) return dw_cur_fail(c, "out of memory");
-    for (uint32_t i = 0; i < n; i++) names[i] = w->exports[i].name;
-    qsort(names, n, sizeof *names, cmp_names);
-    for (uint32_t i = 1; i < n; i++)
-      if (!strcmp(names[i - 1], names[i])) {
-        dw_cur_fail(c, "export name '%s' is used twice", names[i]);
-        free(names);
-        return -1;
-      }
-    free(names);
+    if (e->kind == 4)
+      return dw_cur_unsupported(c, "exception handling (tag export '%s') is not supported",
+                                e->name);
+    if (e->kind > 3)
+      return dw_cur_fail(c, "export '%s' has unknown kind %u at byte %zu (malformed export kind)",
+                         e->name, e->kind, at);
+    uint32_t count = e->kind == 0   ? w->nfuncs
+                     : e->kind == 1 ? w->ntables
+                     : e->kind == 2 ? w->nmemories
+                                    : w->nglobals;
+    if (e->index >= count)
+      return dw_cur_fail(c, "export '%s' names %s %u, which does not exist (unknown %s)", e->name,
+                         kinds[e->kind], e->index, kinds[e->kind]);
+    if (e->kind == 0 && dw_validate_declare(&r->v, e->index)) return -1;
   }
   w->nexports = n;
+  if (n > 1) {
+    const dw_wasm_export **s = dw_arena_calloc(r->a, n, sizeof *s);
+    if (!s) return dw_cur_fail(c, "out of memory");
+    for (uint32_t i = 0; i < n; i++) s[i] = &w->exports[i];
+    qsort(s, n, sizeof *s, cmp_export);
+    for (uint32_t i = 1; i < n; i++)
+      if (cmp_export(&s[i - 1], &s[i]) == 0)
+        return dw_cur_fail(c, "export name '%s' is used twice", s[i]->name);
+  }
   return 0;
 }
 
-static int sec_code(dw_cur *c, dw_wasm_info *w) {
+static int sec_start(rd *r) {
+  dw_wasm_info *w = r->w;
+  if (dw_cur_u32(r->c, &w->start, "start function")) return -1;
+  if (w->start >= w->nfuncs)
+    return dw_cur_fail(r->c, "the start function %u does not exist (unknown function)", w->start);
+  const dw_wasm_functype *t = &w->types[w->func_type[w->start]];
+  if (t->np || t->nr) {
+    char sig[128];
+    dw_wasm_sig_text(t, sig, sizeof sig);
+    return dw_cur_fail(r->c,
+                       "the start function %u has type %s; it must be () -> () (start function)",
+                       w->start, sig);
+  }
+  w->has_start = true;
+  return 0;
+}
+
+static int sec_elem(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
   uint32_t n;
-  if (dw_cur_u32(c, &n, "function body count")) return -1;
-  if (n != w->nfuncs - w->nfunc_imports)
-    return dw_cur_fail(c, "the code section has %u bodies for %u functions", n,
-                       w->nfuncs - w->nfunc_imports);
+  if (vec_count(c, &n, 2, "element segment count")) return -1;
+  w->elems = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->elems);
+  if (!w->elems) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
-    uint32_t size;
+    dw_wasm_elem *e = &w->elems[i];
+    uint32_t flags;
+    size_t at = c->pos;
+    char what[64];
+    if (dw_cur_u32(c, &flags, "element segment flags")) return -1;
+    if (flags > 7)
+      return dw_cur_fail(
+          c, "element segment %u has flags %u at byte %zu (malformed elements segment kind)", i,
+          flags, at);
+    e->mode = (flags & 1) ? ((flags & 2) ? DW_SEG_DECLARATIVE : DW_SEG_PASSIVE) : DW_SEG_ACTIVE;
+    e->exprs = flags & 4;
+    e->type = 0x70;
+    if (e->mode == DW_SEG_ACTIVE) {
+      if ((flags & 2) && dw_cur_u32(c, &e->table, "table index")) return -1;
+      if (e->table >= w->ntables)
+        return dw_cur_fail(
+            c, "element segment %u names table %u, which does not exist (unknown table)", i,
+            e->table);
+      snprintf(what, sizeof what, "the offset of element segment %u", i);
+      if (dw_validate_const(&r->v, DW_WT_I32, what, &e->offset)) return -1;
+    }
+    if (flags & 3) {
+      if (e->exprs) {
+        if (reftype(c, &e->type, "an element segment")) return -1;
+      } else {
+        uint8_t kind;
+        size_t kat = c->pos;
+        if (dw_cur_u8(c, &kind, "element kind")) return -1;
+        if (kind != 0)
+          return dw_cur_fail(
+              c, "element segment %u has element kind 0x%02x at byte %zu (malformed element kind)",
+              i, kind, kat);
+      }
+    }
+    if (e->mode == DW_SEG_ACTIVE && w->tables[e->table].type != e->type)
+      return dw_cur_fail(c, "element segment %u of %s initialises table %u of %s (type mismatch)",
+                         i, e->exprs ? "expressions" : "functions", e->table,
+                         w->tables[e->table].type == 0x70 ? "funcref" : "externref");
+    if (vec_count(c, &e->n, 1, "element count")) return -1;
+    if (!e->exprs) {
+      e->funcs = dw_arena_calloc(r->a, e->n ? e->n : 1, sizeof *e->funcs);
+      if (!e->funcs) return dw_cur_fail(c, "out of memory");
+      for (uint32_t k = 0; k < e->n; k++) {
+        if (dw_cur_u32(c, &e->funcs[k], "function index")) return -1;
+        if (e->funcs[k] >= w->nfuncs)
+          return dw_cur_fail(
+              c, "element segment %u names function %u, which does not exist (unknown function)", i,
+              e->funcs[k]);
+        if (dw_validate_declare(&r->v, e->funcs[k])) return -1;
+      }
+    } else {
+      e->items = dw_arena_calloc(r->a, e->n ? e->n : 1, sizeof *e->items);
+      if (!e->items) return dw_cur_fail(c, "out of memory");
+      snprintf(what, sizeof what, "an item of element segment %u", i);
+      for (uint32_t k = 0; k < e->n; k++)
+        if (dw_validate_const(&r->v, e->type, what, &e->items[k])) return -1;
+    }
+  }
+  w->nelems = n;
+  return 0;
+}
+
+static int sec_datacount(rd *r) {
+  if (dw_cur_u32(r->c, &r->w->datacount, "data count")) return -1;
+  r->w->has_datacount = true;
+  return 0;
+}
+
+/* A body's locals into v->locals (the parameters first). */
+static int locals(rd *r, uint32_t fi, dw_wasm_body *body) {
+  dw_cur *c = r->c;
+  const dw_wasm_functype *t = &r->w->types[r->w->func_type[fi]];
+  uint32_t ngroups;
+  if (vec_count(c, &ngroups, 2, "local group count")) return -1;
+  size_t groups = c->pos;
+  uint64_t total = 0;
+  for (uint32_t g = 0; g < ngroups; g++) {
+    uint32_t cnt;
+    uint8_t ty;
+    if (dw_cur_u32(c, &cnt, "local count") || valtype(c, &ty, "the locals of a function"))
+      return -1;
+    total += cnt;
+  }
+  if (total > UINT32_MAX)
+    return dw_cur_fail(c, "function %u declares %llu locals (too many locals)", fi,
+                       (unsigned long long)total);
+  if (total > DW_WASM_MAX_LOCALS)
+    return dw_cur_fail(c, "function %u declares %llu locals; dagwood's limit is %u", fi,
+                       (unsigned long long)total, DW_WASM_MAX_LOCALS);
+  body->nlocals = (uint32_t)total;
+  dw_vctx *v = &r->v;
+  v->nlocals = t->np + body->nlocals;
+  if (v->nlocals > v->caplocals || !v->locals) { /* one buffer for all bodies */
+    v->caplocals = v->nlocals > 2 * v->caplocals ? v->nlocals : 2 * v->caplocals;
+    v->locals = dw_arena_alloc_raw(r->a, v->caplocals ? v->caplocals : 1);
+    if (!v->locals) return dw_cur_fail(c, "out of memory");
+  }
+  memcpy(v->locals, t->params, t->np);
+  uint32_t k = t->np;
+  for (uint32_t g = 0; g < ngroups; g++) {
+    uint32_t cnt;
+    groups = dw_leb_u32_at(c->b, groups, c->end, &cnt);
+    memset(v->locals + k, c->b[groups++], cnt);
+    k += cnt;
+  }
+  return 0;
+}
+
+static int sec_code(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
+  uint32_t n;
+  if (vec_count(c, &n, 2, "function body count")) return -1;
+  if (n != r->nfunc_decl)
+    return dw_cur_fail(c,
+                       "the code section has %u bodies for %u functions (function and code "
+                       "section have inconsistent lengths)",
+                       n, r->nfunc_decl);
+  w->bodies = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->bodies);
+  if (!w->bodies) return dw_cur_fail(c, "out of memory");
+  size_t sec_end = c->end;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t size, fi = w->nfunc_imports + i;
+    dw_wasm_body *b = &w->bodies[i];
     if (dw_cur_u32(c, &size, "function body size") || dw_cur_need(c, size, "a function body"))
       return -1;
-    size_t save_end = c->end;
+    b->off = c->pos;
+    b->len = size;
     c->end = c->pos + size;
-    uint32_t ngroups;
-    uint64_t nlocals = 0;
-    if (dw_cur_u32(c, &ngroups, "local count")) return -1;
-    for (uint32_t g = 0; g < ngroups; g++) {
-      uint32_t cnt;
-      uint8_t t;
-      if (dw_cur_u32(c, &cnt, "local count") || valtype(c, &t, "the locals of a function"))
-        return -1;
-      nlocals += cnt;
-      if (nlocals > DW_WASM_MAX_LOCALS)
-        return dw_cur_fail(c, "function %u declares more than %u locals", w->nfunc_imports + i,
-                           DW_WASM_MAX_LOCALS);
-    }
-    if (instrs(c, w->ntypes, false, NULL, NULL)) return -1;
-    if (c->pos != c->end)
-      return dw_cur_fail(c, "function %u has bytes after its final 'end'", w->nfunc_imports + i);
-    c->end = save_end;
+    if (locals(r, fi, b)) return -1;
+    b->code_off = c->pos;
+    if (dw_validate_body(&r->v, fi, b)) return -1;
+    c->end = sec_end;
   }
   w->ncode = n;
+  return 0;
+}
+
+static int sec_data(rd *r) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
+  uint32_t n;
+  if (vec_count(c, &n, 2, "data segment count")) return -1;
+  if (w->has_datacount && n != w->datacount)
+    return dw_cur_fail(c,
+                       "the data section has %u segments, the data count section says %u (data "
+                       "count and data section have inconsistent lengths)",
+                       n, w->datacount);
+  w->datas = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->datas);
+  if (!w->datas) return dw_cur_fail(c, "out of memory");
+  for (uint32_t i = 0; i < n; i++) {
+    dw_wasm_data *d = &w->datas[i];
+    uint32_t flags, mem = 0;
+    size_t at = c->pos;
+    if (dw_cur_u32(c, &flags, "data segment flags")) return -1;
+    if (flags > 2)
+      return dw_cur_fail(c,
+                         "data segment %u has flags %u at byte %zu (malformed data segment kind)",
+                         i, flags, at);
+    d->mode = flags == 1 ? DW_SEG_PASSIVE : DW_SEG_ACTIVE;
+    if (flags == 2 && dw_cur_u32(c, &mem, "memory index")) return -1;
+    if (d->mode == DW_SEG_ACTIVE) {
+      if (mem >= w->nmemories)
+        return dw_cur_fail(
+            c, "data segment %u names memory %u, which does not exist (unknown memory)", i, mem);
+      char what[48];
+      snprintf(what, sizeof what, "the offset of data segment %u", i);
+      if (dw_validate_const(&r->v, DW_WT_I32, what, &d->offset)) return -1;
+    }
+    const uint8_t *p;
+    if (dw_cur_str(c, &p, &d->len, "data segment")) return -1;
+    d->off = (size_t)(p - c->b);
+  }
+  w->ndatas = n;
   return 0;
 }
 
@@ -339,23 +626,15 @@ dw_wasm_kind dw_wasm_sniff(const uint8_t *b, size_t len) {
 }
 
 static int order_of(uint8_t id) {
-  /* the order non-custom sections must appear in */
+  /* the order non-custom sections must appear in (datacount between
+   * element and code, tag between memory and global) */
   static const int ord[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
   return id < sizeof ord / sizeof *ord ? ord[id] : -1;
 }
 
-static int parse_module(dw_cur *c, const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w);
-
-int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, char *err,
-                  size_t errlen) {
-  memset(w, 0, sizeof *w);
-  dw_cur c = {.b = b, .pos = 0, .end = len, .err = err, .errlen = errlen};
-  if (errlen) err[0] = 0;
-  if (parse_module(&c, b, len, a, w) == 0) return 0;
-  return c.unsupported ? DW_WASM_UNSUPPORTED : -1;
-}
-
-static int parse_module(dw_cur *c, const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w) {
+static int parse_module(rd *r, const uint8_t *b, size_t len) {
+  dw_cur *c = r->c;
+  dw_wasm_info *w = r->w;
   if (len > DW_WASM_MAX_MODULE_BYTES)
     return dw_cur_fail(c, "the module is %zu bytes; the limit is 16 MiB", len);
   switch (dw_wasm_sniff(b, len)) {
@@ -370,7 +649,6 @@ static int parse_module(dw_cur *c, const uint8_t *b, size_t len, dw_arena *a, dw
   }
   c->pos = 8;
   int last = 0;
-  bool seen_func = false, seen_code = false;
   while (c->pos < len) {
     uint8_t id;
     uint32_t size;
@@ -389,76 +667,97 @@ static int parse_module(dw_cur *c, const uint8_t *b, size_t len, dw_arena *a, dw
         return dw_cur_fail(c, "section %u (%s) is out of order or repeated at byte %zu", id,
                            section_names[id], at);
       last = o;
+      /* past the function section: the function index space is complete */
+      if (o > 3 && !r->seen_func && func_space(r, 0)) return -1;
     }
-    int r = 0;
+    int rc = 0;
     switch (id) {
       case 0: {
         const char *nm;
-        if (name(c, a, &nm, "custom section name")) return -1;
+        if (name(c, r->a, &nm, NULL, "custom section name")) return -1;
         if (!strncmp(nm, "component-type", 14) || !strcmp(nm, "component"))
           w->component_section = nm;
         c->pos = body_end;
         break;
       }
       case 1:
-        r = sec_type(c, a, w);
+        rc = sec_type(r);
         break;
       case 2:
-        r = sec_import(c, a, w);
+        rc = sec_import(r);
         break;
       case 3:
-        r = sec_function(c, a, w), seen_func = true;
+        rc = sec_function(r);
         break;
       case 4:
-        r = sec_table(c);
+        rc = sec_table(r);
         break;
       case 5:
-        r = sec_memory(c, w);
+        rc = sec_memory(r);
         break;
       case 6:
-        r = sec_global(c, w->ntypes);
+        rc = sec_global(r);
         break;
       case 7:
-        if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(c, "out of memory");
-        seen_func = true;
-        r = sec_export(c, a, w);
+        rc = sec_export(r);
         break;
-      case 8: {
-        uint32_t f;
-        r = dw_cur_u32(c, &f, "start function");
-        w->has_start = true;
+      case 8:
+        rc = sec_start(r);
         break;
-      }
       case 9:
-      case 11:
-      case 12:
-        c->pos = body_end; /* checked in full by wasm2c when compiling */
+        rc = sec_elem(r);
         break;
       case 10:
-        if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(c, "out of memory");
-        seen_func = true;
         w->code_off = c->pos;
         w->code_len = size;
-        r = sec_code(c, w), seen_code = true;
+        rc = sec_code(r);
+        r->seen_code = true;
+        break;
+      case 11:
+        rc = sec_data(r);
+        r->seen_data = true;
+        break;
+      case 12:
+        rc = sec_datacount(r);
         break;
       case 13:
         return dw_cur_unsupported(c, "exception handling (tag section) is not supported");
     }
-    if (r) return -1;
+    if (rc) return -1;
     if (c->pos != body_end)
       return dw_cur_fail(c, "section %u (%s) has %zu unread bytes at its end", id,
                          section_names[id], body_end - c->pos);
-    c->pos = body_end;
   }
-  if (!seen_code && w->nfuncs > w->nfunc_imports)
-    return dw_cur_fail(c, "functions are declared but the code section is missing");
-  if (!seen_func && func_types(w, a, 0)) return dw_cur_fail(c, "out of memory");
+  if (!r->seen_func && func_space(r, 0)) return -1;
+  if (!r->seen_code && r->nfunc_decl)
+    return dw_cur_fail(c,
+                       "functions are declared but the code section is missing (function and "
+                       "code section have inconsistent lengths)");
+  if (!r->seen_data && w->has_datacount && w->datacount)
+    return dw_cur_fail(c,
+                       "the data count section says %u segments but there is no data section "
+                       "(data count and data section have inconsistent lengths)",
+                       w->datacount);
   return 0;
 }
 
+int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *w, char *err,
+                  size_t errlen) {
+  memset(w, 0, sizeof *w);
+  dw_cur c = {.b = b, .pos = 0, .end = len, .err = err, .errlen = errlen};
+  if (errlen) err[0] = 0;
+  rd r = {.c = &c, .a = a, .w = w};
+  r.v.c = &c;
+  r.v.a = a;
+  r.v.w = w;
+  if (parse_module(&r, b, len) == 0) return 0;
+  return c.unsupported ? DW_WASM_UNSUPPORTED : -1;
+}
+
 const dw_wasm_export *dw_wasm_find_export(const dw_wasm_info *w, const char *nm) {
+  size_t n = strlen(nm);
   for (uint32_t i = 0; i < w->nexports; i++)
-    if (!strcmp(w->exports[i].name, nm)) return &w->exports[i];
+    if (w->exports[i].name_len == n && !memcmp(w->exports[i].name, nm, n)) return &w->exports[i];
   return NULL;
 }
 
@@ -471,33 +770,17 @@ bool dw_wasm_func_sig_is(const dw_wasm_info *w, uint32_t fi, const char *params,
          memcmp(t->results, results, nr) == 0;
 }
 
-static const char *vt_name(uint8_t t) {
-  switch (t) {
-    case DW_WT_I32:
-      return "i32";
-    case DW_WT_I64:
-      return "i64";
-    case DW_WT_F32:
-      return "f32";
-    case DW_WT_F64:
-      return "f64";
-    case 0x70:
-      return "funcref";
-    case 0x6f:
-      return "externref";
-  }
-  return "?";
-}
-
 void dw_wasm_sig_text(const dw_wasm_functype *t, char *buf, size_t size) {
   size_t n = 0;
   n += snprintf(buf + n, n < size ? size - n : 0, "(");
   for (uint32_t i = 0; i < t->np; i++)
-    n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "", vt_name(t->params[i]));
+    n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "",
+                  dw_valtype_name(t->params[i]));
   n += snprintf(buf + n, n < size ? size - n : 0, ") -> ");
   if (t->nr == 0) n += snprintf(buf + n, n < size ? size - n : 0, "()");
   for (uint32_t i = 0; i < t->nr; i++)
-    n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "", vt_name(t->results[i]));
+    n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", i ? ", " : "",
+                  dw_valtype_name(t->results[i]));
 }
 
 /* ------------------------------------------------------------ fuel costs */
@@ -532,11 +815,10 @@ static void charge(costs *k) {
   if (k->cost[i] < UINT32_MAX) k->cost[i]++;
 }
 
-static void cost_visit(void *ctx, uint32_t op, uint64_t imm) {
-  costs *k = ctx;
+static void cost_visit(costs *k, uint32_t op, uint64_t imm) {
   if (k->pending) {
     k->pending = false;
-    if (op == 0x10 && imm == k->hook) {
+    if (op == DW_OP_CALL && imm == k->hook) {
       k->cur = k->pending_k; /* a hook: from here on, charge its site */
       charge(k);             /* the hook's own unit */
       return;
@@ -544,13 +826,13 @@ static void cost_visit(void *ctx, uint32_t op, uint64_t imm) {
     charge(k); /* the i32.const was an ordinary one */
   }
   switch (op) {
-    case 0x41:
+    case DW_OP_I32_CONST:
       k->pending = true;
       k->pending_k = (uint32_t)imm;
       return;
-    case 0x02:
-    case 0x03:
-    case 0x04: /* remember the site outside the block */
+    case DW_OP_BLOCK:
+    case DW_OP_LOOP:
+    case DW_OP_IF: /* remember the site outside the block */
       if (k->sp == k->scap) {
         uint32_t nc = k->scap ? k->scap * 2 : 64;
         int64_t *p = realloc(k->stack, nc * sizeof *p);
@@ -562,10 +844,10 @@ static void cost_visit(void *ctx, uint32_t op, uint64_t imm) {
       }
       k->stack[k->sp++] = k->cur;
       break;
-    case 0x05: /* else: back to the site of the if */
+    case DW_OP_ELSE: /* back to the site of the if */
       if (k->sp) k->cur = k->stack[k->sp - 1];
       return;
-    case 0x0b:
+    case DW_OP_END:
       if (k->sp) k->cur = k->stack[--k->sp];
       return;
   }
@@ -589,23 +871,16 @@ int dw_wasm_fuel_costs(const uint8_t *b, size_t len, uint32_t **out, uint32_t *n
       k.hook = fi;
     fi++;
   }
-  if (k.hook == UINT32_MAX || !w.code_len) goto done;
-  dw_cur c = {
-      .b = b, .pos = w.code_off, .end = w.code_off + w.code_len, .err = err, .errlen = sizeof err};
-  uint32_t n, size, ngroups, cnt;
-  uint8_t t;
-  if (dw_cur_u32(&c, &n, "count")) goto done;
-  for (uint32_t i = 0; i < n && !k.oom; i++) {
-    if (dw_cur_u32(&c, &size, "size")) goto done;
-    size_t body_end = c.pos + size;
-    c.end = body_end;
-    if (dw_cur_u32(&c, &ngroups, "locals")) goto done;
-    for (uint32_t g = 0; g < ngroups; g++)
-      if (dw_cur_u32(&c, &cnt, "locals") || dw_cur_u8(&c, &t, "type")) goto done;
+  if (k.hook == UINT32_MAX) goto done;
+  for (uint32_t i = 0; i < w.ncode && !k.oom; i++) {
+    const dw_wasm_body *body = &w.bodies[i];
+    dw_cur c = {.b = b, .pos = body->code_off, .end = body->off + body->len};
+    dw_instr in;
     k.cur = -1, k.sp = 0, k.pending = false;
-    if (instrs(&c, w.ntypes, false, cost_visit, &k)) goto done;
-    c.pos = body_end;
-    c.end = w.code_off + w.code_len;
+    while (c.pos < c.end) {
+      if (dw_instr_next(&c, &in, NULL)) goto done;
+      cost_visit(&k, in.op, in.op == DW_OP_CALL ? in.x : in.k & 0xffffffffu);
+    }
   }
   if (k.oom) goto done;
   for (uint32_t i = 0; i < k.n; i++)

@@ -1,10 +1,10 @@
-/* wasm/parse: dagwood's own reader of a WebAssembly binary — just enough of
- * it to decide, before anything is compiled or run, whether a module may be
- * loaded: section framing and LEB128 bounds, types, imports, functions,
- * tables, memory, exports, and every instruction of every function body
- * (to refuse SIMD, threads, exceptions and other proposals wasm2c 1.0.32 or
- * the sandbox cannot handle). Component binaries are recognised and refused.
- * Nothing here allocates outside the arena it is given. */
+/* wasm/parse: dagwood's own reader and validator of a WebAssembly binary:
+ * it decides, before anything is compiled or run, whether a module may be
+ * loaded (the binary format and every validation rule of the specification
+ * for WebAssembly 2.0 without SIMD; other proposals refused by name), and
+ * gives the parsed model the canonical encoder (wasm/encode) writes from.
+ * Component binaries are recognised and refused. Nothing here allocates
+ * outside the arena it is given. */
 #ifndef DW_WASM_PARSE_H
 #define DW_WASM_PARSE_H
 
@@ -19,7 +19,7 @@ enum {
   DW_WASM_MAX_PAGES = 65535,           /* never 65536: its byte size overflows u32 */
   DW_WASM_MAX_TABLE = 1 << 20,         /* elements, initial and maximum */
   DW_WASM_MAX_FUNCS = 1 << 20,
-  DW_WASM_MAX_LOCALS = 50000, /* per function */
+  DW_WASM_MAX_LOCALS = 50000, /* declared per function (see wasm/validate.c) */
   DW_WASM_MAX_PARAMS = 1000
 };
 
@@ -32,13 +32,15 @@ typedef struct dw_wasm_functype {
 } dw_wasm_functype;
 
 typedef struct dw_wasm_import {
-  const char *module, *name; /* arena copies, NUL-terminated */
+  const char *module, *name; /* arena copies, NUL-terminated (a name may hold NULs: see the lengths) */
+  uint32_t module_len, name_len;
   uint8_t kind;              /* 0 func, 1 table, 2 memory, 3 global, 4 tag */
   uint32_t type;             /* func: type index; table: its index; global: its index */
 } dw_wasm_import;
 
 typedef struct dw_wasm_export {
-  const char *name;
+  const char *name; /* NUL-terminated; name_len bytes (a valid name may hold a NUL) */
+  uint32_t name_len;
   uint8_t kind; /* 0 func, 1 table, 2 memory, 3 global */
   uint32_t index;
 } dw_wasm_export;
