@@ -3,17 +3,7 @@
  * unreachable frame yields), frames remember where their operands start.
  * Everything is linear in the size of the body: a br_table checks each
  * distinct target frame once.
- *
- * The limits against compile bombs. Measured with wasm2c 1.0.32 and
- * gcc 12 -O2 on this machine (2 cores):
- *  - nesting: wasm2c emits one C block and label per wasm block, and walks
- *    them recursively; it crashed (stack overflow) at 99 999 nested blocks.
- *    20 000 nested blocks translate and compile (see DW_WASM_MAX_NESTING in
- *    validate.h, with the figures); LLVM emits one nested block per case of
- *    a switch, so a few thousand are ordinary.
- *  - locals: DW_WASM_MAX_LOCALS (parse.h) 50 000 per function (gcc took
- *    90 s on a function with more).
- *  - br_table: no cap on its size; see parse.h for what is measured. */
+ * The limits against compile bombs and their measurements: validate.h. */
 #include "wasm/validate.h"
 
 #include <stdarg.h>
@@ -167,6 +157,7 @@ static int push_frame(dw_vctx *v, uint32_t op, const uint8_t *params, uint32_t n
   if (v->nframes > DW_WASM_MAX_NESTING) /* the function's own frame is not a block */
     return verr(v, at, "blocks nested %u deep; dagwood's limit is %u", v->nframes,
                 DW_WASM_MAX_NESTING);
+  if (op == DW_OP_IF || op == DW_OP_LOOP) v->cdepth++;
   if (v->nframes == v->capframes) {
     uint32_t nc = v->capframes ? v->capframes * 2 : 64;
     dw_vframe *p = dw_arena_alloc_raw(v->a, (size_t)nc * sizeof *p);
@@ -314,6 +305,9 @@ static int frame_end(dw_vctx *v, const dw_instr *in) {
 static int br_table(dw_vctx *v, const dw_instr *in) {
   const dw_wasm_info *w = v->w;
   (void)w;
+  if (in->n >= DW_WASM_MAX_BR_TABLE)
+    return verr(v, in->at, "br_table with %llu targets; dagwood's limit is %u",
+                (unsigned long long)in->n + 1, DW_WASM_MAX_BR_TABLE);
   if (pop1(v, in->at, "br_table", DW_WT_I32)) return -1;
   if (in->n >= v->caplabels) {
     uint32_t nc = in->n + 1 > 2 * v->caplabels ? in->n + 1 : 2 * v->caplabels;
@@ -395,6 +389,7 @@ static int step(dw_vctx *v, const dw_instr *in, bool *done) {
                     types_text(y, sizeof y, f->results, f->nr));
       }
       v->nframes--;
+      if (f->op == DW_OP_IF || f->op == DW_OP_ELSE || f->op == DW_OP_LOOP) v->cdepth--;
       if (v->nframes == 0) {
         *done = true;
         return 0;
@@ -603,8 +598,15 @@ int dw_validate_body(dw_vctx *v, uint32_t func, const dw_wasm_body *body) {
   if (push_frame(v, 0, self, 0, ft->results, ft->nr, c->pos)) return -1;
   dw_instr in;
   bool done = false;
+  v->cdepth = 0;
   while (!done) {
     if (dw_instr_next(c, &in, &c->unsupported)) return -1;
+    v->indent += 2 * (uint64_t)v->cdepth;
+    if (v->indent > DW_WASM_MAX_INDENT)
+      return verr(v, in.at,
+                  "ifs and loops nest so deep that the module's C would hold over %u MiB of "
+                  "indentation (dagwood's limit)",
+                  DW_WASM_MAX_INDENT >> 20);
     if (step(v, &in, &done)) return -1;
   }
   if (c->pos != c->end)

@@ -17,9 +17,33 @@
 #include "wasm/cursor.h"
 #include "wasm/parse.h"
 
-/* The limits against compile bombs, see validate.c for the measurements. */
+/* The limits against compile bombs (dagwood's own; a module past one is
+ * refused with -1). Measured with wasm2c 1.0.32 and gcc 12 -O2 on the
+ * development machine (8 MiB stack):
+ *  - nesting: wasm2c recurses once per open block, if or loop; it
+ *    overflows its stack (SIGSEGV) between 18 000 and 19 000 nested blocks
+ *    (at 20 000, 50 000 and 99 999 too). LLVM nests one block per case of a
+ *    switch: 10 000 such cases with their br_table take wasm2c 0.3 s and
+ *    gcc 4.6 s (465 MB); 16 000 take gcc 12.5 s (1.1 GB). 10 000 leaves
+ *    wasm2c half its stack.
+ *  - C indentation: wasm2c indents the C of an if or loop by its depth, so
+ *    nested ifs cost quadratic C (4 MB of C at depth 1 000, 100 MB at
+ *    5 000, 400 MB at 10 000 for a 50 KB function). The budget counts
+ *    2 bytes per instruction per enclosing if/else/loop across the module;
+ *    ordinary code (depth under 20) stays far below it, and it keeps the C
+ *    under the compiler's 1 GiB file limit (wasm/compile).
+ *  - br_table: gcc takes 2.2 s on one of 65 536 targets, 9 s on 100 000,
+ *    263 s on 1 000 000 (wasm2c: 1.5 s, 30 MB of C). Jump tables of real
+ *    switches have a few thousand entries at most.
+ *  - locals: DW_WASM_MAX_LOCALS (parse.h), 50 000 declared per function
+ *    (50 000 unused locals: gcc 0.3 s; used, gcc took 90 s beyond that).
+ *  - function size: no cap of its own; 1 000 000 instructions (3 MB) of
+ *    straight-line code take gcc 46 s, 200 000 take 4 s: the compiler's
+ *    CPU limit (wasm/compile) bounds the rest. */
 enum {
-  DW_WASM_MAX_NESTING = 20000, /* blocks open at once in one function */
+  DW_WASM_MAX_NESTING = 10000,           /* blocks, ifs and loops open at once in one function */
+  DW_WASM_MAX_BR_TABLE = 65536,          /* targets of one br_table, the default included */
+  DW_WASM_MAX_INDENT = 256 * 1024 * 1024 /* estimated C indentation bytes per module */
 };
 
 typedef struct dw_vframe dw_vframe;
@@ -42,6 +66,8 @@ typedef struct dw_vctx {
   uint32_t caplabels;
   uint32_t serial; /* of the br_table being checked */
   uint32_t func;   /* the function being checked, for messages */
+  uint32_t cdepth; /* if/else/loop frames open (wasm2c indents their C) */
+  uint64_t indent; /* the module's estimated C indentation so far */
 } dw_vctx;
 
 /* Declare function f in C.refs (an element segment, an export or a global

@@ -537,18 +537,32 @@ static void test_unsupported(void **state) {
 /* The caps against compile bombs are dagwood's own, and said so. */
 static void test_limits(void **state) {
   (void)state;
-  enum { DEPTH = 20001 };
+  enum { DEPTH = 10001 };
   buf b = {0};
   put(&b, BYTES(0));
   for (int i = 0; i < DEPTH; i++) put(&b, BYTES(0x02, 0x40));
   for (int i = 0; i < DEPTH; i++) put(&b, BYTES(0x0b));
   put(&b, BYTES(0x0b));
-  refused(body_module(T_V, b.b, b.n, 0), -1, "blocks nested 20001 deep; dagwood's limit is 20000");
+  refused(body_module(T_V, b.b, b.n, 0), -1, "blocks nested 10001 deep; dagwood's limit is 10000");
   b.n = 1;
   for (int i = 0; i < DEPTH - 1; i++) put(&b, BYTES(0x02, 0x40));
   for (int i = 0; i < DEPTH - 1; i++) put(&b, BYTES(0x0b));
   put(&b, BYTES(0x0b));
   accepted(body_module(T_V, b.b, b.n, 0));
+  /* a br_table of 65 537 targets */
+  b.n = 1;
+  put(&b, BYTES(0x02, 0x40, 0x41, 0, 0x0e));
+  leb(&b, 65536);
+  for (int i = 0; i <= 65536; i++) put(&b, BYTES(0));
+  put(&b, BYTES(0x0b, 0x0b));
+  refused(body_module(T_V, b.b, b.n, 0), -1,
+          "br_table with 65537 targets; dagwood's limit is 65536");
+  /* ifs nested 9 000 deep: quadratic C indentation */
+  b.n = 1;
+  for (int i = 0; i < 9000; i++) put(&b, BYTES(0x41, 1, 0x04, 0x40));
+  for (int i = 0; i < 9000; i++) put(&b, BYTES(0x01, 0x05, 0x01, 0x0b));
+  put(&b, BYTES(0x0b));
+  refused(body_module(T_V, b.b, b.n, 0), -1, "over 256 MiB of indentation (dagwood's limit)");
   free(b.b);
   /* a type with more parameters than dagwood takes */
   buf t = {0};
