@@ -30,7 +30,7 @@ extern char **environ;
 enum {
   MSG_MAX = 32768,
   MAX_ARGS = 64,
-  NPROC_MARGIN = 256,     /* processes a step may add to the user's current count */
+  NPROC_MARGIN = 1024,    /* processes a step may add to the user's current count */
   REPLY_GRACE_MS = 10000, /* how much longer than a step the caller waits for its reply */
   PROBE_CPU_S = 10,
   TAIL_BYTES = 480, /* of a failed step's log, in its message */
@@ -658,8 +658,11 @@ static const char *const cpu_words[] = {"CPU time limit exceeded", NULL};
 static const char *const fsize_words[] = {"File size limit exceeded", NULL};
 static const char *const mem_words[] = {"out of memory", "memory exhausted",
                                         "Cannot allocate memory", "std::bad_alloc", NULL};
-/* a process of the tool killed from outside (the kernel's OOM killer) */
-static const char *const killed_words[] = {"Killed signal terminated", NULL};
+/* the system, not the input: a process of the tool killed from outside
+ * (the kernel's OOM killer), no process slot or no disk space left */
+static const char *const system_words[] = {"Killed signal terminated",
+                                           "Resource temporarily unavailable",
+                                           "No space left on device", "Disk quota exceeded", NULL};
 
 static dw_step_end verdict(const dw_build *b, const char *tool, const reply_msg *r,
                            const char *logname, char *err, size_t errlen) {
@@ -708,8 +711,9 @@ static dw_step_end verdict(const dw_build *b, const char *tool, const reply_msg 
     failf(err, errlen, "%s exceeded dagwood's compile limit of %s per output file", tool, sz);
     return DW_STEP_FAILED;
   }
-  if (log_says(tail, killed_words)) {
-    failf(err, errlen, "%s failed: a process of it was killed from outside%s%s", tool, sep, tail);
+  if (log_says(tail, system_words)) {
+    failf(err, errlen, "%s failed for want of system resources (not remembered)%s%s", tool, sep,
+          tail);
     return DW_STEP_TRANSIENT;
   }
   if (log_says(tail, mem_words)) {

@@ -401,6 +401,22 @@ static void test_remembered_failures(void **state) {
   assert_int_equal(calls("limits"), 2);
 }
 
+/* A failure for want of system resources is not the module's: not
+ * remembered. */
+static void test_system_failure_not_remembered(void **state) {
+  (void)state;
+  const char *dir = cache_for("nofork");
+  const char *cc =
+      fake_cc("nofork",
+              "echo 'gcc: fatal error: cannot fork: Resource temporarily unavailable' >&2; exit 1");
+  dw_wasm_compiled out;
+  char err[2048];
+  assert_int_equal(compile_with(dir, cc, NULL, NULL, &out, err, sizeof err), -1);
+  assert_non_null(strstr(err, "nofork.sh failed for want of system resources (not remembered)"));
+  assert_int_equal(compile_with(dir, cc, NULL, NULL, &out, err, sizeof err), -1);
+  assert_int_equal(calls("nofork"), 2);
+}
+
 static void test_bad_cpu_setting(void **state) {
   (void)state;
   dw_wasm_compiled out;
@@ -567,6 +583,7 @@ int main(void) {
       cmocka_unit_test(test_swap_after_check),
       cmocka_unit_test(test_fd_names_not_reused),
       cmocka_unit_test(test_remembered_failures),
+      cmocka_unit_test(test_system_failure_not_remembered),
       cmocka_unit_test(test_bad_cpu_setting),
       cmocka_unit_test(test_deadline),
       cmocka_unit_test(test_deadline_while_locked),
