@@ -116,7 +116,12 @@ static int mismatch(dw_vctx *v, size_t at, const char *who, const uint8_t *want,
 static int pop_vals(dw_vctx *v, size_t at, const char *who, const uint8_t *want, uint32_t n,
                     bool pop) {
   dw_vframe *f = top(v);
-  uint32_t avail = v->nvals - f->height;
+  uint32_t avail = v->nvals - f->height, m = avail < n ? avail : n;
+  /* the common case in one memcmp (a br_table may compare many vectors) */
+  if ((m == n || f->unreachable) && (m == 0 || !memcmp(want + n - m, v->vals + v->nvals - m, m))) {
+    if (pop) v->nvals -= m;
+    return 0;
+  }
   for (uint32_t k = 0; k < n; k++) {
     uint8_t w = want[n - 1 - k];
     if (k < avail) {
@@ -336,6 +341,12 @@ static int br_table(dw_vctx *v, const dw_instr *in) {
                   types_text(b, sizeof b, dt, arity));
     }
     if (lt == last) continue;
+    v->brwork += n;
+    if (v->brwork > DW_WASM_MAX_BR_WORK)
+      return verr(v, in->at,
+                  "the module's br_tables compare over %u label types with the stack "
+                  "(dagwood's limit)",
+                  DW_WASM_MAX_BR_WORK);
     char who[48];
     snprintf(who, sizeof who, "br_table to label %u", v->labels[i]);
     if (pop_vals(v, in->at, who, lt, n, false)) return -1;

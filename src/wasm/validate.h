@@ -41,9 +41,14 @@
  *    straight-line code take gcc 46 s, 200 000 take 4 s: the compiler's
  *    CPU limit (wasm/compile) bounds the rest. */
 enum {
-  DW_WASM_MAX_NESTING = 10000,           /* blocks, ifs and loops open at once in one function */
-  DW_WASM_MAX_BR_TABLE = 65536,          /* targets of one br_table, the default included */
-  DW_WASM_MAX_INDENT = 256 * 1024 * 1024 /* estimated C indentation bytes per module */
+  DW_WASM_MAX_NESTING = 10000,            /* blocks, ifs and loops open at once in one function */
+  DW_WASM_MAX_BR_TABLE = 65536,           /* targets of one br_table, the default included */
+  DW_WASM_MAX_INDENT = 256 * 1024 * 1024, /* estimated C indentation bytes per module */
+  /* label types a module's br_tables check against the stack: each distinct
+   * target once per br_table, so ordinary code checks a few per table; a
+   * crafted module (thousands of targets of 1 000 results each, again and
+   * again) took 1.7 s for 4e9 before this bound */
+  DW_WASM_MAX_BR_WORK = 64 * 1024 * 1024
 };
 
 typedef struct dw_vframe dw_vframe;
@@ -68,6 +73,7 @@ typedef struct dw_vctx {
   uint32_t func;   /* the function being checked, for messages */
   uint32_t cdepth; /* if/else/loop frames open (wasm2c indents their C) */
   uint64_t indent; /* the module's estimated C indentation so far */
+  uint64_t brwork; /* label types br_tables have checked so far */
 } dw_vctx;
 
 /* Declare function f in C.refs (an element segment, an export or a global
