@@ -52,11 +52,6 @@ static const char *const cflags[] = {"-fPIC",
                                      "-g0",
                                      "-Wl,-z,defs",
                                      "-Wl,-z,now"};
-static const char *const optflags[] = {
-    "--log-execution",         "--enable-bulk-memory",     "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",       "--enable-mutable-globals", "--enable-multivalue",
-    "--enable-reference-types"};
-
 /* The fixed limits of each step (wasm/spawn). */
 enum {
   STEP_CPU_S = 120,  /* DAGWOOD_WASM_CPU_SECONDS changes it */
@@ -149,7 +144,7 @@ static int find_tool(const char *name, char *out, size_t size) {
 
 typedef struct toolset {
   char cc_name[512]; /* DAGWOOD_WASM_CC as it was read ("gcc" by default) */
-  char opt[4096], w2c[4096], cc[4096];
+  char w2c[4096], cc[4096];
   uint8_t ident[32]; /* SHA-256 of their identities and versions, and wasm-rt.h */
   bool ok;
   char err[700];
@@ -175,9 +170,7 @@ static void hash_identity(dw_sha256 *s, const char *path) {
 
 static void probe_tools(toolset *t) {
   const char *missing = NULL;
-  if (find_tool("wasm-opt", t->opt, sizeof t->opt))
-    missing = "wasm-opt (Debian package binaryen)";
-  else if (find_tool("wasm2c", t->w2c, sizeof t->w2c))
+  if (find_tool("wasm2c", t->w2c, sizeof t->w2c))
     missing = "wasm2c (Debian package wabt)";
   else if (find_tool(t->cc_name, t->cc, sizeof t->cc))
     missing = t->cc_name;
@@ -196,16 +189,16 @@ static void probe_tools(toolset *t) {
   dw_sha256_init(&s);
   dw_sha256_update(&s, rt_h, hlen);
   free(rt_h);
-  const char *paths[] = {t->opt, t->w2c, t->cc};
-  for (size_t i = 0; i < 3; i++) hash_identity(&s, paths[i]);
+  const char *paths[] = {t->w2c, t->cc};
+  for (size_t i = 0; i < 2; i++) hash_identity(&s, paths[i]);
   /* the versions too: a wrapper script or an alternatives link may change
    * the compiler behind an unchanged file */
   char *const a0[] = {t->cc, "--version", NULL}, *const a1[] = {t->cc, "-dumpmachine", NULL},
-              *const a2[] = {t->w2c, "--version", NULL}, *const a3[] = {t->opt, "--version", NULL};
-  char *const *const argvs[] = {a0, a1, a2, a3};
-  enum { NPROBES = 4, OUT = 2048 };
+              *const a2[] = {t->w2c, "--version", NULL};
+  char *const *const argvs[] = {a0, a1, a2};
+  enum { NPROBES = 3, OUT = 2048 };
   char bufs[NPROBES][OUT];
-  char *outs[NPROBES] = {bufs[0], bufs[1], bufs[2], bufs[3]};
+  char *outs[NPROBES] = {bufs[0], bufs[1], bufs[2]};
   int status[NPROBES];
   dw_spawn_probe(NPROBES, argvs, outs, OUT, status, PROBE_MS);
   for (size_t i = 0; i < NPROBES; i++) {
@@ -268,69 +261,33 @@ static int compile_limits(dw_limits *l, char *err, size_t errlen) {
  * cover everything here that can change the object; the machinery below
  * does not look inside. */
 
-/* A copy of the module without its custom sections (names, producers): they
- * do not change the code, and a name section may clash with binaryen's hook. */
-static uint8_t *strip_custom(const uint8_t *b, size_t len, size_t *out_len) {
-  uint8_t *o = malloc(len);
-  if (!o) return NULL;
-  memcpy(o, b, 8);
-  size_t n = 8, pos = 8;
-  while (pos < len) {
-    size_t start = pos;
-    uint8_t id = b[pos++];
-    uint32_t size;
-    pos = dw_leb_u32_at(b, pos, len, &size);
-    if (size > len - pos) break; /* checked by the parser already */
-    pos += size;
-    if (id != 0) {
-      memcpy(o + n, b + start, pos - start);
-      n += pos - start;
-    }
-  }
-  *out_len = n;
-  return o;
-}
-
-static void key_input(dw_sha256 *s, const uint8_t *wasm, size_t len) {
-  for (size_t i = 0; i < sizeof optflags / sizeof *optflags; i++)
-    dw_sha256_update(s, optflags[i], strlen(optflags[i]) + 1);
-  uint8_t d[32];
+static void key_input(dw_sha256 *s, const dw_wasm_unit *u) {
+  /* the canonical module says everything else: the cost table and the
+   * exports follow from it and the mode */
+  uint8_t d[32], mode = (uint8_t)u->mode;
   dw_sha256 m;
   dw_sha256_init(&m);
-  dw_sha256_update(&m, wasm, len);
+  dw_sha256_update(&m, u->wasm, u->len);
+  dw_sha256_update(&m, &mode, 1);
   dw_sha256_final(&m, d);
   dw_sha256_update(s, d, 32);
 }
 
-/* Build m.so in the private folder of b. */
-static dw_step_end compile_input(dw_build *b, const toolset *t, const uint8_t *wasm, size_t len,
+/* Build m.so in the private folder of b from the canonical module: nothing
+ * in it was named by the guest (wasm/encode). */
+static dw_step_end compile_input(dw_build *b, const toolset *t, const dw_wasm_unit *u,
                                  const char *key, char *err, size_t errlen) {
   int dir = dw_build_dirfd(b);
-  size_t slen;
-  uint8_t *stripped = strip_custom(wasm, len, &slen);
-  int w = stripped ? write_at(dir, "m.wasm", stripped, slen) : -1;
-  free(stripped);
-  if (w) {
+  if (write_at(dir, "m.wasm", u->wasm, u->len)) {
     failf(err, errlen, "cannot write the module into the build folder: %s", strerror(errno));
     return DW_STEP_TRANSIENT;
   }
   dw_step_end e;
   {
-    char *argv[16];
-    size_t k = 0;
-    argv[k++] = (char *)t->opt;
-    for (size_t i = 0; i < sizeof optflags / sizeof *optflags; i++) argv[k++] = (char *)optflags[i];
-    argv[k++] = "m.wasm";
-    argv[k++] = "-o";
-    argv[k++] = "mi.wasm";
-    argv[k] = NULL;
+    char *argv[] = {(char *)t->w2c, "-n", "m", "m.wasm", "-o", "m.c", NULL};
     if ((e = dw_build_run(b, argv, err, errlen))) return e;
   }
-  {
-    char *argv[] = {(char *)t->w2c, "-n", "m", "mi.wasm", "-o", "m.c", NULL};
-    if ((e = dw_build_run(b, argv, err, errlen))) return e;
-  }
-  size_t hl, il;
+  size_t hl;
   char *hdr = read_at(dir, "m.h", &hl, 64 << 20);
   if (!hdr) {
     failf(err, errlen, "wasm2c wrote no header");
@@ -338,16 +295,9 @@ static dw_step_end compile_input(dw_build *b, const toolset *t, const uint8_t *w
   }
   struct stat st;
   size_t cl = fstatat(dir, "m.c", &st, AT_SYMLINK_NOFOLLOW) == 0 ? (size_t)st.st_size : 0;
-  /* weighted fuel: without costs (not expected), every hook counts 1 */
-  uint8_t *inst = (uint8_t *)read_at(dir, "mi.wasm", &il, 256u << 20);
-  uint32_t *cost = NULL, ncost = 0;
-  if (inst) dw_wasm_fuel_costs(inst, il, &cost, &ncost);
-  free(inst);
   size_t wlen = 0;
-  dw_wasm_unit unit = {.cost = cost, .ncost = ncost, .mode = DW_EXPORTS_ABI};
   err[0] = 0;
-  char *wtext = dw_wasm_wrapper(hdr, key, &unit, &wlen, err, errlen);
-  free(cost);
+  char *wtext = dw_wasm_wrapper(hdr, key, u, &wlen, err, errlen);
   free(hdr);
   if (!wtext || write_at(dir, "w.c", wtext, wlen)) {
     if (!*err) failf(err, errlen, "cannot write the wrapper into the build folder");
@@ -373,7 +323,7 @@ static dw_step_end compile_input(dw_build *b, const toolset *t, const uint8_t *w
 
 /* ------------------------------------------------------------- cache */
 
-static void compute_key(const toolset *t, const uint8_t *wasm, size_t len, char key[65]) {
+static void compute_key(const toolset *t, const dw_wasm_unit *u, char key[65]) {
   dw_sha256 s;
   dw_sha256_init(&s);
   const char *hdr = DW_RT_VERSION "|abi=" STR(DW_GUEST_ABI) "|";
@@ -387,7 +337,7 @@ static void compute_key(const toolset *t, const uint8_t *wasm, size_t len, char 
   dw_sha256_update(&s, t->ident, sizeof t->ident);
   const char *guest = STR(DW_GUEST_DEFS);
   dw_sha256_update(&s, guest, strlen(guest));
-  key_input(&s, wasm, len);
+  key_input(&s, u);
   uint8_t d[32];
   dw_sha256_final(&s, d);
   dw_sha256_hex(d, key);
@@ -477,14 +427,14 @@ static int publish(const dw_cache *c, dw_build *b, dw_wasm_compiled *out, char *
 }
 
 static int build(const dw_cache *c, const toolset *t, const dw_limits *lim,
-                 const dw_compile_deadline *dl, const uint8_t *wasm, size_t len,
-                 dw_wasm_compiled *out, char *err, size_t errlen) {
+                 const dw_compile_deadline *dl, const dw_wasm_unit *u, dw_wasm_compiled *out,
+                 char *err, size_t errlen) {
   char prefix[32];
   snprintf(prefix, sizeof prefix, "tmp-%.16s-", out->key);
   dw_build *b;
   if (dw_build_open(&b, c->dirfd, c->path, prefix, lim, dl ? dl->at_ns : 0, err, errlen)) return -1;
   int rc = -1;
-  switch (compile_input(b, t, wasm, len, out->key, err, errlen)) {
+  switch (compile_input(b, t, u, out->key, err, errlen)) {
     case DW_STEP_OK:
       rc = publish(c, b, out, err, errlen);
       break;
@@ -503,7 +453,7 @@ static int build(const dw_cache *c, const toolset *t, const dw_limits *lim,
   return rc;
 }
 
-int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir,
+int dw_wasm_compile(const dw_wasm_unit *u, const char *cache_dir,
                     const dw_compile_deadline *deadline, dw_wasm_compiled *out, char *err,
                     size_t errlen) {
   memset(out, 0, sizeof *out);
@@ -520,7 +470,7 @@ int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir,
   }
   if (compile_limits(&lim, err, errlen) || dw_cache_open(cache_dir, true, &c, err, errlen))
     goto out;
-  compute_key(t, wasm, len, out->key);
+  compute_key(t, u, out->key);
   snprintf(out->so_path, sizeof out->so_path, "%.3900s/%s.so", c.path, out->key);
   look r = lookup(&c, &lim, out, err, errlen);
   if (r == LOOK_MISS) {
@@ -535,7 +485,7 @@ int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir,
     r = lookup(&c, &lim, out, err, errlen);
     if (r == LOOK_MISS) {
       uint64_t t0 = dw_rt_now_ns();
-      rc = build(&c, t, &lim, deadline, wasm, len, out, err, errlen);
+      rc = build(&c, t, &lim, deadline, u, out, err, errlen);
       out->seconds = (double)(dw_rt_now_ns() - t0) / 1e9;
     }
     close(lfd);

@@ -1,18 +1,18 @@
 /* wasm/compile: turn a checked module into a loadable shared object through
- * the trusted cache (wasm/cache). What is compiled: strip custom sections
- * -> wasm-opt --log-execution (fuel hooks) -> wasm2c -> a generated wrapper
- * (fuel hook, WASI forwarders, wasm_rt_* forwarders, descriptor) #including
+ * the trusted cache (wasm/cache). What is compiled: the canonical module
+ * (wasm/encode: re-encoded from the parsed form, fuel hooks included, no
+ * name the guest chose) -> wasm2c -> a generated wrapper (wasm/wrapper: the
+ * hooks, WASI forwarders, wasm_rt_* functions, descriptor) #including
  * wasm2c's C -> the C compiler -shared. Each tool runs as a confined child
  * of a supervisor in a private build folder (wasm/spawn): CPU time, memory,
  * file size, process count and wall-clock limits, killed with its process
- * group when dagwood stops, never in-process (binaryen exit()s on bad
- * input).
+ * group when dagwood stops, never in-process.
  *
  * Cache: <cache>/wasm/<key>.so, its SHA-256 in <key>.sha256, where key =
- * SHA-256 of the module bytes, DW_RT_VERSION, DW_GUEST_ABI, the WASI table,
- * the flags, wasm-rt.h, and the identity (path, real path, device, inode,
- * size, mtime) and version output (--version, -dumpmachine) of the C
- * compiler, wasm2c and wasm-opt. A compile publishes by rename (checksum
+ * SHA-256 of the canonical module bytes and export mode, DW_RT_VERSION,
+ * DW_GUEST_ABI, the WASI table, the flags, wasm-rt.h, and the identity
+ * (path, real path, device, inode, size, mtime) and version output
+ * (--version, -dumpmachine) of the C compiler and wasm2c. A compile publishes by rename (checksum
  * first); a flock on <key>.lock makes concurrent compiles of one module
  * happen once. A hit is verified (checksum) through the descriptor the
  * caller then loads (dw_guest_load: dlopen of /proc/self/fd/N), never by
@@ -32,6 +32,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "wasm/encode.h"
 
 typedef struct dw_wasm_compiled {
   char so_path[4096]; /* where the object is cached, for messages */
@@ -54,11 +56,11 @@ typedef struct dw_compile_deadline {
  * $HOME/.cache/dagwood. Returns 0, or -1 when none can be determined. */
 int dw_wasm_cache_dir(const char *given, char *out, size_t size);
 
-/* Compile (or find) the module, within deadline (NULL: none). Returns 0
+/* Compile (or find) the canonical module u, within deadline (NULL: none). Returns 0
  * with out->fd open, or -1 with a reason in err (a compile past the
  * deadline: "compile did not finish within the processor's timeout of N
  * s"). */
-int dw_wasm_compile(const uint8_t *wasm, size_t len, const char *cache_dir,
+int dw_wasm_compile(const dw_wasm_unit *u, const char *cache_dir,
                     const dw_compile_deadline *deadline, dw_wasm_compiled *out, char *err,
                     size_t errlen);
 /* Close out->fd if open (when the object is not loaded after all). */

@@ -436,7 +436,11 @@ dw_component_run *dw_component_prepare(const uint8_t *b, size_t len, const char 
     snprintf(err, errlen, "WASM component '%s': %s", r->module, why);
     goto fail;
   }
-  if (dw_wasm_compile(adapted, alen, cache_dir, deadline, &r->compiled, why, sizeof why)) {
+  dw_wasm_unit unit;
+  int rc = dw_wasm_encode_bytes(adapted, alen, DW_EXPORTS_ABI, NULL, &unit, why, sizeof why);
+  if (rc == 0) rc = dw_wasm_compile(&unit, cache_dir, deadline, &r->compiled, why, sizeof why);
+  dw_wasm_unit_free(&unit);
+  if (rc) {
     snprintf(err, errlen, "WASM component '%s' could not be compiled: %s", r->module, why);
     goto fail;
   }

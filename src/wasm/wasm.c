@@ -526,7 +526,11 @@ dw_wasm_module *dw_wasm_prepare(const dw_spec *s, const dw_proc_spec *p, const c
     if (!m->comp) goto fail;
     return m;
   }
-  int rc = dw_wasm_compile(bytes, len, cache_dir, &dl, &m->compiled, why, sizeof why);
+  /* only the canonical re-encoding reaches the compiler (wasm/encode) */
+  dw_wasm_unit unit;
+  int rc = dw_wasm_encode_bytes(bytes, len, DW_EXPORTS_ABI, NULL, &unit, why, sizeof why);
+  if (rc == 0) rc = dw_wasm_compile(&unit, cache_dir, &dl, &m->compiled, why, sizeof why);
+  dw_wasm_unit_free(&unit);
   free(bytes);
   if (!m->id || !m->module || !m->path) {
     dw_wasm_compiled_close(&m->compiled);

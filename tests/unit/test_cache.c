@@ -43,8 +43,7 @@
 static char base[PATH_MAX]; /* this run's folder */
 static char marker[8192];   /* the planted object's constructor creates it */
 static char planted[8192];  /* the planted object */
-static uint8_t *module;     /* the rle example */
-static size_t module_len;
+static dw_wasm_unit module; /* the rle example, as it is compiled */
 
 static void sh(const char *fmt, ...) {
   char cmd[40000];
@@ -115,7 +114,7 @@ static int compile_with(const char *dir, const char *cc, const char *cpu_s,
     setenv("DAGWOOD_WASM_CPU_SECONDS", cpu_s, 1);
   else
     unsetenv("DAGWOOD_WASM_CPU_SECONDS");
-  int rc = dw_wasm_compile(module, module_len, dir, dl, out, err, errlen);
+  int rc = dw_wasm_compile(&module, dir, dl, out, err, errlen);
   unsetenv("DAGWOOD_WASM_CC");
   unsetenv("DAGWOOD_WASM_CPU_SECONDS");
   return rc;
@@ -337,8 +336,12 @@ static void test_fd_names_not_reused(void **state) {
   uint8_t *buf = malloc(1 << 20);
   size_t n = fread(buf, 1, 1 << 20, f);
   fclose(f);
-  assert_int_equal(dw_wasm_compile(buf, n, d1, NULL, &b, err, sizeof err), 0);
+  dw_wasm_unit appender;
+  assert_int_equal(dw_wasm_encode_bytes(buf, n, DW_EXPORTS_ABI, NULL, &appender, err, sizeof err),
+                   0);
   free(buf);
+  assert_int_equal(dw_wasm_compile(&appender, d1, NULL, &b, err, sizeof err), 0);
+  dw_wasm_unit_free(&appender);
   if (b.fd != fd_a) { /* the same number as the first load's */
     assert_int_equal(dup2(b.fd, fd_a), fd_a);
     close(b.fd);
@@ -507,7 +510,7 @@ typedef struct race {
 
 static void *race_one(void *arg) {
   race *r = arg;
-  r->rc = dw_wasm_compile(module, module_len, r->dir, NULL, &r->out, r->err, sizeof r->err);
+  r->rc = dw_wasm_compile(&module, r->dir, NULL, &r->out, r->err, sizeof r->err);
   return NULL;
 }
 
@@ -560,15 +563,20 @@ static int setup(void **state) {
     fprintf(stderr, "cannot read %s (build the examples)\n", path);
     return -1;
   }
-  module = malloc(1 << 20);
-  module_len = fread(module, 1, 1 << 20, f);
+  uint8_t *bytes = malloc(1 << 20);
+  size_t len = bytes ? fread(bytes, 1, 1 << 20, f) : 0;
   fclose(f);
-  return 0;
+  char err[512];
+  int rc =
+      bytes ? dw_wasm_encode_bytes(bytes, len, DW_EXPORTS_ABI, NULL, &module, err, sizeof err) : -1;
+  free(bytes);
+  if (rc) fprintf(stderr, "cannot encode %s\n", path);
+  return rc;
 }
 
 static int teardown(void **state) {
   (void)state;
-  free(module);
+  dw_wasm_unit_free(&module);
   if (!exists(marker)) sh("rm -rf '%s'", base);
   return 0;
 }
