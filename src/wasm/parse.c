@@ -199,6 +199,9 @@ static int sec_type(rd *r) {
   dw_wasm_info *w = r->w;
   uint32_t n;
   if (vec_count(c, &n, 3, "type count")) return -1;
+  if (n > DW_WASM_MAX_TYPES)
+    return dw_cur_fail(c, "the module declares %u function types; dagwood's limit is %u", n,
+                       DW_WASM_MAX_TYPES);
   w->types = dw_arena_calloc(r->a, n ? n : 1, sizeof *w->types);
   if (!w->types) return dw_cur_fail(c, "out of memory");
   for (uint32_t i = 0; i < n; i++) {

@@ -20,7 +20,11 @@ enum {
   DW_WASM_MAX_TABLE = 1 << 20,         /* elements, initial and maximum */
   DW_WASM_MAX_FUNCS = 1 << 20,
   DW_WASM_MAX_LOCALS = 50000, /* declared per function (see wasm/validate.c) */
-  DW_WASM_MAX_PARAMS = 1000
+  DW_WASM_MAX_PARAMS = 1000,
+  /* Function types: real modules have tens to a few hundred (the 13 MB
+   * SpiderMonkey embeddings 55-174); wasm2c's time grows with their square
+   * (65 600 types: 12 s) and each is a line of C. */
+  DW_WASM_MAX_TYPES = 10000
 };
 
 /* Value types as encoded in the binary. */
@@ -32,10 +36,11 @@ typedef struct dw_wasm_functype {
 } dw_wasm_functype;
 
 typedef struct dw_wasm_import {
-  const char *module, *name; /* arena copies, NUL-terminated (a name may hold NULs: see the lengths) */
+  const char *module,
+      *name; /* arena copies, NUL-terminated (a name may hold NULs: see the lengths) */
   uint32_t module_len, name_len;
-  uint8_t kind;              /* 0 func, 1 table, 2 memory, 3 global, 4 tag */
-  uint32_t type;             /* func: type index; table: its index; global: its index */
+  uint8_t kind;  /* 0 func, 1 table, 2 memory, 3 global, 4 tag */
+  uint32_t type; /* func: type index; table: its index; global: its index */
 } dw_wasm_import;
 
 typedef struct dw_wasm_export {
