@@ -117,7 +117,7 @@ def modules():
         "code-without-functions": HEADER + section(1, vec([b"\x60\0\0"]))
         + section(2, vec([name(b"env") + name(b"f") + b"\x00\x00"])) + section(10, vec([])),
         # a tiny module with every export the ABI needs, but process has the wrong type
-        "wrong-process-type": good.replace(b"\x60\x03\x7f\x7f\x7f\x01\x7f", b"\x60\x03\x7f\x7f\x7f\x01\x7e"),
+        "wrong-process-type": wrong_process_type(good),
     }
     mods["good-abi"] = good  # the control: valid, compiles, process returns 0 (a failure)
     for k, v in mods.items():
@@ -125,6 +125,14 @@ def modules():
         write("wasm/%s.yaml" % k,
               ("# the module %s.wasm (tests/hostile/gen.py) as a wasm processor\n"
                "processors:\n  - id: m\n    type: wasm\n    module: %s.wasm\n" % (k, k)).encode())
+
+
+def wrong_process_type(good):
+    """process typed (i32, i32, i32) -> i64, its body returning an i64 too: a
+    valid module whose only fault is the ABI."""
+    m = good.replace(b"\x60\x03\x7f\x7f\x7f\x01\x7f", b"\x60\x03\x7f\x7f\x7f\x01\x7e")
+    i = m.rindex(b"\x00\x41\x00\x0b")  # the last body is process's
+    return m[:i] + b"\x00\x42\x00\x0b" + m[i + 4:]
 
 
 def module_paths():
