@@ -33,25 +33,20 @@
 #define WASM_RT_H "/usr/include/wasm-rt.h"
 
 /* Flags for the module's C (its own, not the project's -Werror set). */
-static const char *const cflags[] = {"-fPIC",
-                                     "-shared",
-                                     "-fvisibility=hidden",
-                                     "-fno-strict-aliasing",
-                                     "-fstack-clash-protection",
-                                     "-fno-semantic-interposition",
+static const char *const cflags[] = {
+    "-fPIC", "-shared", "-fvisibility=hidden", "-fno-strict-aliasing", "-fstack-clash-protection",
+    "-fno-semantic-interposition",
+    /* WebAssembly quiets a signalling NaN in x - 0, x * 1,
+       x / 1...: gcc folds those away unless told NaNs
+       may signal */
+    "-fsignaling-nans",
 #if DW_RT_BOUNDS_CHECKED
-                                     "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
-                                     "-DWASM_RT_USE_STACK_DEPTH_COUNT=1",
-                                     "-DWASM_RT_MAX_CALL_STACK_DEPTH=2000",
+    "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-DWASM_RT_USE_STACK_DEPTH_COUNT=1",
+    "-DWASM_RT_MAX_CALL_STACK_DEPTH=2000",
 #else
-                                     "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1",
-                                     "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
+    "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
 #endif
-                                     "-DNDEBUG",
-                                     "-w",
-                                     "-g0",
-                                     "-Wl,-z,defs",
-                                     "-Wl,-z,now"};
+    "-DNDEBUG", "-w", "-g0", "-Wl,-z,defs", "-Wl,-z,now"};
 /* The fixed limits of each step (wasm/spawn). */
 enum {
   STEP_CPU_S = 120,  /* DAGWOOD_WASM_CPU_SECONDS changes it */
