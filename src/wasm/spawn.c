@@ -143,7 +143,9 @@ static int die_with(pid_t parent, int sig) {
 }
 
 static void put(int sock, uint32_t type, int32_t what, int32_t code, uint64_t cpu_us) {
-  reply_msg r = {type, what, code, cpu_us};
+  reply_msg r;
+  memset(&r, 0, sizeof r); /* the padding too: it crosses a socket */
+  r.type = type, r.what = what, r.code = code, r.cpu_us = cpu_us;
   while (send(sock, &r, sizeof r, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
 }
@@ -745,7 +747,10 @@ dw_step_end dw_build_run(dw_build *b, char *const argv[], char *err, size_t errl
   }
   char logname[32];
   snprintf(logname, sizeof logname, "step%u.log", ++b->steps);
-  run_msg m = {MSG_RUN, b->lim.cpu_s, b->lim.mem_bytes, b->lim.file_bytes, b->nproc, wall_ms, 1};
+  run_msg m;
+  memset(&m, 0, sizeof m); /* the padding too: it crosses a socket */
+  m.type = MSG_RUN, m.cpu_s = b->lim.cpu_s, m.mem_bytes = b->lim.mem_bytes;
+  m.file_bytes = b->lim.file_bytes, m.nproc = b->nproc, m.wall_ms = wall_ms, m.nstr = 1;
   size_t len = sizeof m;
   const char *strs[MAX_ARGS + 1];
   size_t ns = 0;
