@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang
   libyaml-dev libunistring-dev protobuf-c-compiler libprotobuf-c-dev libjansson-dev
   libcmocka-dev
-  wabt binaryen wasi-libc libclang-rt-14-dev-wasm32 lld
+  wabt wasi-libc libclang-rt-14-dev-wasm32 lld
   libclang-rt-14-dev libtbb-dev valgrind jq graphviz
 )
 

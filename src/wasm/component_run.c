@@ -18,8 +18,6 @@
 #include "wasm/rt.h"
 #include "wasm/wasi.h"
 
-#define HOOK_NAME "log_execution"
-
 /* ------------------------------------------------------------- checks */
 
 typedef struct found {
@@ -92,13 +90,6 @@ static int check_core(const dw_component *c, const dw_wasm_info *w, const char *
         mn);
     errs++;
   }
-  if (dw_wasm_find_export(w, HOOK_NAME)) {
-    say(rep, ctx,
-        "WASM component '%s': its core module exports '%s', a name dagwood reserves for its fuel "
-        "hook",
-        mn, HOOK_NAME);
-    errs++;
-  }
   if (w->nmemories && w->mem_initial > lim->max_pages) {
     say(rep, ctx,
         "WASM component '%s' starts with %u pages (%u MiB) of memory; max_memory_mb allows %u MiB: "
@@ -119,7 +110,7 @@ static int check_core(const dw_component *c, const dw_wasm_info *w, const char *
     }
     wasi = true;
     int fi = dw_wasi_lookup(im->name);
-    if (fi < 0 || !strcmp(im->name, HOOK_NAME)) {
+    if (fi < 0 || !dw_wasm_import_plain(im)) {
       say(rep, ctx,
           "WASM component '%s' imports %s.%s (through the preview1 adapter), which dagwood does "
           "not provide (available: fd_write, fd_close, fd_seek, fd_fdstat_get, environ_*, args_*, "

@@ -476,7 +476,7 @@ static int put_exports(enc *e, obuf *sec, dw_exports_mode mode, dw_wasm_unit *u)
  * embedding provides. */
 static const char *import_name(const dw_wasm_import *im, const dw_import_set *extra,
                                const char **module) {
-  if (im->kind != 0) return NULL;
+  if (im->kind != 0 || !dw_wasm_import_plain(im)) return NULL;
   if (!strcmp(im->module, DW_WASI_MODULE)) {
     int fi = dw_wasi_lookup(im->name);
     if (fi < 0) return NULL;

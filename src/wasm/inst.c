@@ -66,7 +66,7 @@ static int check_imports(const dw_wasm_info *w, char *err, size_t errlen) {
   for (uint32_t i = 0; i < w->nimports; i++) {
     const dw_wasm_import *im = &w->imports[i];
     int k = -1;
-    if (im->kind == 0 && !strcmp(im->module, DW_SPECTEST_MODULE))
+    if (im->kind == 0 && dw_wasm_import_plain(im) && !strcmp(im->module, DW_SPECTEST_MODULE))
       for (int j = 0; j < NSPECTEST; j++)
         if (!strcmp(im->name, spectest_names[j])) k = j;
     if (k < 0)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/arena.h"
 
@@ -161,20 +162,18 @@ enum { DW_WASM_UNSUPPORTED = -2 };
 int dw_wasm_parse(const uint8_t *b, size_t len, dw_arena *a, dw_wasm_info *out, char *err,
                   size_t errlen);
 
+/* Are the import's names free of NUL bytes (valid in WebAssembly, but then
+ * not the name a C string of the same text stands for)? */
+static inline bool dw_wasm_import_plain(const dw_wasm_import *im) {
+  return strlen(im->module) == im->module_len && strlen(im->name) == im->name_len;
+}
+
 /* Look up an export by name (NULL if absent). */
 const dw_wasm_export *dw_wasm_find_export(const dw_wasm_info *w, const char *name);
 /* Does function index fi have exactly the signature (params)->(results)?
  * Types are given as strings of DW_WT_* bytes, e.g. "\x7f\x7f". */
 bool dw_wasm_func_sig_is(const dw_wasm_info *w, uint32_t fi, const char *params,
                          const char *results);
-/* The fuel cost of each hook site of a module instrumented by wasm-opt
- * --log-execution (which calls env.log_execution(site) at every function
- * entry, loop header and return): the number of instructions that follow the
- * site in the same block nesting, up to the next site — what one pass
- * through a loop body or function part executes, approximately. At least 1.
- * Returns 0 and a malloc'd array indexed by site, or -1. */
-int dw_wasm_fuel_costs(const uint8_t *b, size_t len, uint32_t **costs, uint32_t *n);
-
 /* "(i32, i32) -> i32" for messages. */
 void dw_wasm_sig_text(const dw_wasm_functype *t, char *buf, size_t size);
 

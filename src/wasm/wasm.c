@@ -22,8 +22,6 @@
 #include "wasm/rt.h"
 #include "wasm/wasi.h"
 
-#define HOOK_NAME "log_execution"
-
 struct dw_wasm_module {
   void *dl;
   const dw_guest_desc *desc;
@@ -318,12 +316,6 @@ static int check_info(const dw_proc_spec *p, const dw_wasm_info *w, const wopts 
              mn);
     rep(ctx, at, msg), errs++;
   }
-  if (dw_wasm_find_export(w, HOOK_NAME)) {
-    snprintf(msg, sizeof msg,
-             "WASM module '%s' exports '%s', a name dagwood reserves for its fuel hook; rename it",
-             mn, HOOK_NAME);
-    rep(ctx, at, msg), errs++;
-  }
   if (w->nmemories == 0 && dw_wasm_find_export(w, "memory") == NULL) {
     /* reported above as a missing export */
   }
@@ -339,13 +331,6 @@ static int check_info(const dw_proc_spec *p, const dw_wasm_info *w, const wopts 
   for (uint32_t i = 0; i < w->nimports; i++) {
     const dw_wasm_import *im = &w->imports[i];
     dw_pos cat = o->caps_pos.line ? o->caps_pos : at;
-    if (!strcmp(im->name, HOOK_NAME)) {
-      snprintf(msg, sizeof msg,
-               "WASM module '%s' imports %s.%s, a name dagwood reserves for its fuel hook", mn,
-               im->module, im->name);
-      rep(ctx, at, msg), errs++;
-      continue;
-    }
     if (im->kind != 0) {
       static const char *const kinds[] = {"function", "table", "memory", "global", "tag"};
       snprintf(msg, sizeof msg,
@@ -354,7 +339,9 @@ static int check_info(const dw_proc_spec *p, const dw_wasm_info *w, const wopts 
       rep(ctx, at, msg), errs++;
       continue;
     }
-    int fi = strcmp(im->module, DW_WASI_MODULE) ? -1 : dw_wasi_lookup(im->name);
+    int fi = strcmp(im->module, DW_WASI_MODULE) || !dw_wasm_import_plain(im)
+                 ? -1
+                 : dw_wasi_lookup(im->name);
     if (fi < 0) {
       snprintf(msg, sizeof msg,
                "WASM module '%s' imports %s.%s, which dagwood does not provide (available: a "

@@ -218,7 +218,7 @@ static int gen(const char *hdr, const char *key, const dw_wasm_unit *u, sbuf *b,
       return failf(err, errlen, "cannot read wasm2c's declaration of %s.%s", mod, nm);
     p += strlen(marker);
     if (!strcmp(mod, DW_HOOK_MODULE)) {
-      if (!strcmp(nm, DW_HOOK_FUEL) || !strcmp(nm, "log_execution")) /* wasm-opt's, until encode */
+      if (!strcmp(nm, DW_HOOK_FUEL))
         sb_printf(b,
                   "void %s(struct Z_env_instance_t *e, u32 site) {\n"
                   "  /* site is a constant where this is inlined: so is its cost */\n"

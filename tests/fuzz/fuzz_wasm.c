@@ -4,12 +4,17 @@
  * backend relies on: a refusal always comes with a reason, short error
  * buffers are never overrun, and an accepted module's indices (import and
  * function types, exported functions, body count) all point at something
- * that exists. */
+ * that exists. An accepted module goes on through the canonical encoder
+ * (wasm/encode, what reaches the compiler): its output must be accepted
+ * again, be the same the second time, hold no custom section, and name its
+ * exports only canonically. */
 #include <stdbool.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "util/arena.h"
+#include "wasm/cursor.h"
+#include "wasm/encode.h"
 #include "wasm/parse.h"
 
 static void check_sig_text(const dw_wasm_functype *t) {
@@ -60,6 +65,45 @@ static void check_module(const dw_wasm_info *w) {
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) (void)dw_wasm_find_export(w, names[i]);
 }
 
+/* The functions of the testsuite's host module: any other import is one
+ * the encoder must refuse. */
+static const char *const spectest_names[] = {"print", "print_i32"};
+static const dw_import_set spectest = {DW_SPECTEST_MODULE, spectest_names, 2};
+
+static void check_encoding(const uint8_t *data, size_t size, const dw_wasm_info *w) {
+  dw_wasm_unit u, u2;
+  char err[512];
+  if (dw_wasm_encode(data, size, w, DW_EXPORTS_ALL, &spectest, &u, err, sizeof err)) {
+    FUZZ_CHECK(strstr(err, "is not a function dagwood provides") != NULL, "not encoded: %s", err);
+    return;
+  }
+  FUZZ_CHECK(u.ncost >= w->ncode, "%u hook sites for %u functions", u.ncost, w->ncode);
+  FUZZ_CHECK(
+      dw_wasm_encode_bytes(data, size, DW_EXPORTS_ALL, &spectest, &u2, err, sizeof err) == 0 &&
+          u2.len == u.len && memcmp(u2.wasm, u.wasm, u.len) == 0,
+      "the encoding is not deterministic");
+  dw_wasm_unit_free(&u2);
+  dw_arena a;
+  dw_arena_init(&a);
+  dw_wasm_info w2;
+  int rc = dw_wasm_parse(u.wasm, u.len, &a, &w2, err, sizeof err);
+  FUZZ_CHECK(rc == 0, "the canonical module is refused: %s", err);
+  FUZZ_CHECK(w2.nexports == u.nexports, "%u exports kept, %u encoded", u.nexports, w2.nexports);
+  for (uint32_t i = 0; i < w2.nexports; i++) {
+    const char *n = w2.exports[i].name;
+    FUZZ_CHECK((n[0] == 'f' || n[0] == 'g') && strspn(n + 1, "0123456789") == strlen(n + 1),
+               "export name '%s' is not canonical", n);
+  }
+  FUZZ_CHECK(w2.component_section == NULL, "a custom section survived");
+  for (size_t pos = 8; pos < u.len;) { /* section ids: no custom section */
+    uint32_t size;
+    FUZZ_CHECK(u.wasm[pos] != 0, "a custom section at byte %zu", pos);
+    pos = dw_leb_u32_at(u.wasm, pos + 1, u.len, &size) + size;
+  }
+  dw_arena_free(&a);
+  dw_wasm_unit_free(&u);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dw_wasm_kind kind = dw_wasm_sniff(data, size);
   FUZZ_CHECK(kind <= DW_WASM_UNKNOWN_VERSION, "kind %d", (int)kind);
@@ -75,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(kind == DW_WASM_CORE_MODULE, "accepted a binary of kind %d", (int)kind);
     FUZZ_CHECK(err[0] == 0, "accepted with a reason: %s", err);
     check_module(&w);
+    check_encoding(data, size, &w);
   } else {
     FUZZ_CHECK(err[0] != 0, "refused without a reason");
   }

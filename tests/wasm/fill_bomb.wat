@@ -1,6 +1,6 @@
 ;; tests/wasm/fill_bomb.wat: hostile: grows to 48 MiB, then fills it again and
-;; again. Each memory.fill is one instruction (one fuel unit) but takes
-;; milliseconds: only the wall-clock timer can stop it in time.
+;; again. Each memory.fill is one instruction but takes milliseconds: it is
+;; charged fuel by its length, and the deadline is checked after it.
 (module
   (memory (export "memory") 1)
   (func (export "allocate") (param i32) (result i32) (i32.const 1024))

@@ -1,4 +1,4 @@
-;; tests/wasm/hook_import.wat: imports the name reserved for the fuel hook.
+;; tests/wasm/hook_import.wat: imports a function outside the WASI subset (the name binaryen once used for dagwood's fuel hook).
 (module
   (import "env" "log_execution" (func (param i32)))
   (memory (export "memory") 1)
