@@ -15,19 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/errf.h"
 #include "wasm/compile.h"
 #include "wasm/sha256.h"
 #include "wasm/spawn.h"
 
 enum { STALE_PUT_S = 3600 }; /* a put-* file this old was left by a process that died */
-
-__attribute__((format(printf, 3, 4))) static int failf(char *err, size_t n, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, n, fmt, ap);
-  va_end(ap);
-  return -1;
-}
 
 int dw_wasm_cache_dir(const char *given, char *out, size_t size) {
   const char *e;
@@ -62,22 +55,24 @@ static int check(const struct stat *st, bool dir, const char *path, char *err, s
   const char *fix = dir ? "use a private folder (chmod 700) or set DAGWOOD_CACHE_DIR"
                         : "remove it (dagwood cache clear)";
   if (S_ISLNK(st->st_mode))
-    return failf(err, errlen, "%s %s is a symbolic link; %s", what, path,
-                 dir ? "set DAGWOOD_CACHE_DIR to a real folder of your own"
-                     : "remove it (dagwood cache clear)");
+    return dw_errf(err, errlen, "%s %s is a symbolic link; %s", what, path,
+                   dir ? "set DAGWOOD_CACHE_DIR to a real folder of your own"
+                       : "remove it (dagwood cache clear)");
   if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
-    return failf(err, errlen, "%s %s is not a %s; %s", what, path, dir ? "folder" : "regular file",
-                 dir ? "set DAGWOOD_CACHE_DIR to a folder of your own" : fix);
+    return dw_errf(err, errlen, "%s %s is not a %s; %s", what, path,
+                   dir ? "folder" : "regular file",
+                   dir ? "set DAGWOOD_CACHE_DIR to a folder of your own" : fix);
   if (st->st_uid != geteuid()) {
     char who[300];
     owner_text(st->st_uid, who, sizeof who);
-    return failf(err, errlen, "%s %s belongs to %s, not to you (uid %u); %s", what, path, who,
-                 (unsigned)geteuid(),
-                 dir ? "use a folder of your own or set DAGWOOD_CACHE_DIR" : fix);
+    return dw_errf(err, errlen, "%s %s belongs to %s, not to you (uid %u); %s", what, path, who,
+                   (unsigned)geteuid(),
+                   dir ? "use a folder of your own or set DAGWOOD_CACHE_DIR" : fix);
   }
   if (st->st_mode & 022)
-    return failf(err, errlen, "%s %s is writable by %s (mode %04o); %s", what, path,
-                 st->st_mode & 002 ? "others" : "its group", (unsigned)(st->st_mode & 07777), fix);
+    return dw_errf(err, errlen, "%s %s is writable by %s (mode %04o); %s", what, path,
+                   st->st_mode & 002 ? "others" : "its group", (unsigned)(st->st_mode & 07777),
+                   fix);
   return 0;
 }
 
@@ -104,7 +99,7 @@ static int open_dir(int at, const char *name, const char *shown, bool create, ch
   if (fd < 0 && errno == ENOENT && create) {
     if (at == AT_FDCWD) make_parents(name);
     if (mkdirat(at, name, 0700) != 0 && errno != EEXIST)
-      return failf(err, errlen, "cannot create the cache folder %s: %s", shown, strerror(errno));
+      return dw_errf(err, errlen, "cannot create the cache folder %s: %s", shown, strerror(errno));
     fd = openat(at, name, flags);
   }
   if (fd < 0) {
@@ -114,12 +109,12 @@ static int open_dir(int at, const char *name, const char *shown, bool create, ch
     if ((e == ELOOP || e == ENOTDIR) && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         check(&st, true, shown, err, errlen))
       return -1;
-    return failf(err, errlen, "cannot open the cache folder %s: %s", shown, strerror(e));
+    return dw_errf(err, errlen, "cannot open the cache folder %s: %s", shown, strerror(e));
   }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     close(fd);
-    return failf(err, errlen, "cannot read the cache folder %s: %s", shown, strerror(errno));
+    return dw_errf(err, errlen, "cannot read the cache folder %s: %s", shown, strerror(errno));
   }
   if (check(&st, true, shown, err, errlen)) {
     close(fd);
@@ -132,7 +127,7 @@ int dw_cache_open(const char *given, bool create, dw_cache *c, char *err, size_t
   c->dirfd = -1;
   char base[3800];
   if (dw_wasm_cache_dir(given, base, sizeof base))
-    return failf(err, errlen, "no cache folder: set DAGWOOD_CACHE_DIR or HOME");
+    return dw_errf(err, errlen, "no cache folder: set DAGWOOD_CACHE_DIR or HOME");
   snprintf(c->path, sizeof c->path, "%s/wasm", base);
   int bfd = open_dir(AT_FDCWD, base, base, create, err, errlen);
   if (bfd == -2) return 1;
@@ -164,10 +159,10 @@ int dw_cache_open_file(const dw_cache *c, const char *name, char *err, size_t er
     if (e == ELOOP && fstatat(c->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         check(&st, false, shown, err, errlen))
       return -1;
-    return failf(err, errlen, "cannot open the cached file %s: %s", shown, strerror(e));
+    return dw_errf(err, errlen, "cannot open the cached file %s: %s", shown, strerror(e));
   }
   if (fstat(fd, &st) != 0 || check(&st, false, shown, err, errlen)) {
-    if (!err[0]) failf(err, errlen, "cannot read the cached file %s: %s", shown, strerror(errno));
+    if (!err[0]) dw_errf(err, errlen, "cannot read the cached file %s: %s", shown, strerror(errno));
     close(fd);
     return -1;
   }
@@ -177,10 +172,14 @@ int dw_cache_open_file(const dw_cache *c, const char *name, char *err, size_t er
 char *dw_cache_read(const dw_cache *c, const char *name, size_t max, size_t *len, char *err,
                     size_t errlen) {
   int fd = dw_cache_open_file(c, name, err, errlen);
-  if (fd < 0) return NULL;
+  return fd < 0 ? NULL : dw_read_fd(fd, max, len);
+}
+
+char *dw_read_fd(int fd, size_t max, size_t *len) {
   struct stat st;
   char *buf = NULL;
-  if (fstat(fd, &st) == 0 && (size_t)st.st_size <= max) buf = malloc((size_t)st.st_size + 1);
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= max)
+    buf = malloc((size_t)st.st_size + 1);
   size_t got = 0;
   while (buf && got < (size_t)st.st_size) {
     ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
@@ -219,7 +218,7 @@ int dw_cache_put(const dw_cache *c, const char *name, const void *data, size_t l
   random_suffix(tmp + 4, sizeof tmp - 4);
   int fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0)
-    return failf(err, errlen, "cannot write to the cache %s: %s", c->path, strerror(errno));
+    return dw_errf(err, errlen, "cannot write to the cache %s: %s", c->path, strerror(errno));
   const uint8_t *p = data;
   int e = 0;
   while (len && !e) {
@@ -233,7 +232,7 @@ int dw_cache_put(const dw_cache *c, const char *name, const void *data, size_t l
   if (!e && renameat(c->dirfd, tmp, c->dirfd, name) != 0) e = errno;
   if (e) {
     unlinkat(c->dirfd, tmp, 0);
-    return failf(err, errlen, "cannot write to the cache %s: %s", c->path, strerror(e));
+    return dw_errf(err, errlen, "cannot write to the cache %s: %s", c->path, strerror(e));
   }
   return 0;
 }
@@ -249,7 +248,7 @@ int dw_cache_lock(const dw_cache *c, const char *name, uint64_t deadline_ns, cha
     if (e == ELOOP && fstatat(c->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         check(&st, false, shown, err, errlen))
       return -1;
-    return failf(err, errlen, "cannot create the lock %s: %s", shown, strerror(e));
+    return dw_errf(err, errlen, "cannot create the lock %s: %s", shown, strerror(e));
   }
   if (fstat(fd, &st) != 0 || check(&st, false, shown, err, errlen)) {
     close(fd);
@@ -262,7 +261,7 @@ int dw_cache_lock(const dw_cache *c, const char *name, uint64_t deadline_ns, cha
     if (errno != EWOULDBLOCK) {
       int e = errno;
       close(fd);
-      return failf(err, errlen, "cannot lock %s: %s", shown, strerror(e));
+      return dw_errf(err, errlen, "cannot lock %s: %s", shown, strerror(e));
     }
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -323,7 +322,7 @@ static int each_entry(const dw_cache *c, void (*fn)(const dw_cache *, const char
   DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
   if (!d) {
     if (fd >= 0) close(fd);
-    return failf(err, errlen, "cannot read the cache folder %s: %s", c->path, strerror(errno));
+    return dw_errf(err, errlen, "cannot read the cache folder %s: %s", c->path, strerror(errno));
   }
   rewinddir(d);
   struct dirent *e;

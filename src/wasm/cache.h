@@ -47,6 +47,11 @@ int dw_cache_open_file(const dw_cache *c, const char *name, char *err, size_t er
 char *dw_cache_read(const dw_cache *c, const char *name, size_t max, size_t *len, char *err,
                     size_t errlen);
 
+/* The regular file open as fd, whole and NUL-terminated (malloc'd), fd
+ * closed; NULL when it is not a regular file, is larger than max or cannot
+ * be read. */
+char *dw_read_fd(int fd, size_t max, size_t *len);
+
 /* Write `name` whole, atomically: a new private file (put-*), then rename.
  * 0, or -1 with a message. */
 int dw_cache_put(const dw_cache *c, const char *name, const void *data, size_t len, char *err,

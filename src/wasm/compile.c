@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errf.h"
 #include "wasm/cache.h"
 #include "wasm/cursor.h"
 #include "wasm/guest.h"
@@ -59,14 +60,6 @@ enum {
 static atomic_uint compiles;
 unsigned dw_wasm_compile_count(void) { return atomic_load(&compiles); }
 
-__attribute__((format(printf, 3, 4))) static int failf(char *err, size_t n, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, n, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 /* ------------------------------------------------------- build files */
 
 static int write_at(int dirfd, const char *name, const void *data, size_t len) {
@@ -89,26 +82,7 @@ static int write_at(int dirfd, const char *name, const void *data, size_t len) {
  * or larger than max. */
 static char *read_at(int dirfd, const char *name, size_t *len, size_t max) {
   int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return NULL;
-  struct stat st;
-  char *buf = NULL;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= max)
-    buf = malloc((size_t)st.st_size + 1);
-  size_t got = 0;
-  while (buf && got < (size_t)st.st_size) {
-    ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (!buf || got != (size_t)st.st_size) {
-    free(buf);
-    return NULL;
-  }
-  buf[got] = 0;
-  *len = got;
-  return buf;
+  return fd < 0 ? NULL : dw_read_fd(fd, max, len);
 }
 
 /* ------------------------------------------------------------ tools */
@@ -241,10 +215,10 @@ static int compile_limits(dw_limits *l, char *err, size_t errlen) {
     errno = 0;
     unsigned long v = strtoul(e, &end, 10);
     if (errno || *end || end == e || v < 1 || v > 86400)
-      return failf(err, errlen,
-                   "DAGWOOD_WASM_CPU_SECONDS must be a whole number of seconds from 1 to 86400, "
-                   "got '%.40s'",
-                   e);
+      return dw_errf(err, errlen,
+                     "DAGWOOD_WASM_CPU_SECONDS must be a whole number of seconds from 1 to 86400, "
+                     "got '%.40s'",
+                     e);
     l->cpu_s = (uint32_t)v;
   }
   if (l->wall_s < 2 * l->cpu_s) l->wall_s = 2 * l->cpu_s;
@@ -274,7 +248,7 @@ static dw_step_end compile_input(dw_build *b, const toolset *t, const dw_wasm_un
                                  const char *key, char *err, size_t errlen) {
   int dir = dw_build_dirfd(b);
   if (write_at(dir, "m.wasm", u->wasm, u->len)) {
-    failf(err, errlen, "cannot write the module into the build folder: %s", strerror(errno));
+    dw_errf(err, errlen, "cannot write the module into the build folder: %s", strerror(errno));
     return DW_STEP_TRANSIENT;
   }
   dw_step_end e;
@@ -285,7 +259,7 @@ static dw_step_end compile_input(dw_build *b, const toolset *t, const dw_wasm_un
   size_t hl;
   char *hdr = read_at(dir, "m.h", &hl, 64 << 20);
   if (!hdr) {
-    failf(err, errlen, "wasm2c wrote no header");
+    dw_errf(err, errlen, "wasm2c wrote no header");
     return DW_STEP_TRANSIENT;
   }
   struct stat st;
@@ -295,7 +269,7 @@ static dw_step_end compile_input(dw_build *b, const toolset *t, const dw_wasm_un
   char *wtext = dw_wasm_wrapper(hdr, key, u, &wlen, err, errlen);
   free(hdr);
   if (!wtext || write_at(dir, "w.c", wtext, wlen)) {
-    if (!*err) failf(err, errlen, "cannot write the wrapper into the build folder");
+    if (!*err) dw_errf(err, errlen, "cannot write the wrapper into the build folder");
     free(wtext);
     return DW_STEP_TRANSIENT;
   }
@@ -375,8 +349,8 @@ static look lookup(const dw_cache *c, const dw_limits *lim, dw_wasm_compiled *ou
            (unsigned long long)lim->file_bytes);
   look r = LOOK_MISS;
   if (!strncmp(text, want, strlen(want))) {
-    failf(err, errlen, "%s (as when it was tried before: dagwood cache clear forgets it)",
-          text + strlen(want));
+    dw_errf(err, errlen, "%s (as when it was tried before: dagwood cache clear forgets it)",
+            text + strlen(want));
     r = LOOK_FAILED;
   }
   free(text);
@@ -403,7 +377,7 @@ static int publish(const dw_cache *c, dw_build *b, dw_wasm_compiled *out, char *
   if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0644) != 0 ||
       fsync(fd) != 0 || dw_fd_sha256(fd, hex) != 0) {
     if (fd >= 0) close(fd);
-    return failf(err, errlen, "the C compiler wrote no readable object");
+    return dw_errf(err, errlen, "the C compiler wrote no readable object");
   }
   snprintf(name, sizeof name, "%s.sha256", out->key);
   if (dw_cache_put(c, name, hex, 64, err, errlen)) {
@@ -413,7 +387,7 @@ static int publish(const dw_cache *c, dw_build *b, dw_wasm_compiled *out, char *
   snprintf(name, sizeof name, "%s.so", out->key);
   if (renameat(dir, "m.so", c->dirfd, name) != 0) {
     close(fd);
-    return failf(err, errlen, "cannot write to the cache %s: %s", c->path, strerror(errno));
+    return dw_errf(err, errlen, "cannot write to the cache %s: %s", c->path, strerror(errno));
   }
   snprintf(name, sizeof name, "%s.fail", out->key);
   dw_cache_remove(c, name); /* one from other limits */
@@ -437,8 +411,8 @@ static int build(const dw_cache *c, const toolset *t, const dw_limits *lim,
       remember_failure(c, lim, out->key, err);
       break;
     case DW_STEP_DEADLINE:
-      failf(err, errlen, "compile did not finish within the processor's timeout of %g s",
-            dl ? dl->timeout_s : 0.0);
+      dw_errf(err, errlen, "compile did not finish within the processor's timeout of %g s",
+              dl ? dl->timeout_s : 0.0);
       break;
     case DW_STEP_TRANSIENT:
       break;
@@ -455,12 +429,12 @@ int dw_wasm_compile(const dw_wasm_unit *u, const char *cache_dir,
   out->fd = -1;
   err[0] = 0;
   toolset *t = malloc(sizeof *t);
-  if (!t) return failf(err, errlen, "out of memory");
+  if (!t) return dw_errf(err, errlen, "out of memory");
   int rc = -1;
   dw_limits lim;
   dw_cache c = {.dirfd = -1};
   if (tools_get(t)) {
-    failf(err, errlen, "cannot compile WebAssembly: %s", t->err);
+    dw_errf(err, errlen, "cannot compile WebAssembly: %s", t->err);
     goto out;
   }
   if (compile_limits(&lim, err, errlen) || dw_cache_open(cache_dir, true, &c, err, errlen))
@@ -473,8 +447,8 @@ int dw_wasm_compile(const dw_wasm_unit *u, const char *cache_dir,
     snprintf(name, sizeof name, "%s.lock", out->key);
     int lfd = dw_cache_lock(&c, name, deadline ? deadline->at_ns : 0, err, errlen);
     if (lfd == -2)
-      failf(err, errlen, "compile did not finish within the processor's timeout of %g s",
-            deadline->timeout_s);
+      dw_errf(err, errlen, "compile did not finish within the processor's timeout of %g s",
+              deadline->timeout_s);
     if (lfd < 0) goto out;
     /* another process may have compiled it while this one waited */
     r = lookup(&c, &lim, out, err, errlen);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/errf.h"
 #include "wasm/compile.h"
 #include "wasm/encode.h"
 #include "wasm/invoke.h"
@@ -37,14 +38,6 @@ struct dw_wasm_inst {
   char **names;                   /* their names in the original module */
 };
 
-__attribute__((format(printf, 3, 4))) static int failf(char *err, size_t n, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, n, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 static int classify(int parse_rc) {
   return parse_rc == DW_WASM_UNSUPPORTED ? DW_INST_UNSUPPORTED
          : parse_rc                      ? DW_INST_MALFORMED
@@ -70,14 +63,14 @@ static int check_imports(const dw_wasm_info *w, char *err, size_t errlen) {
       for (int j = 0; j < NSPECTEST; j++)
         if (!strcmp(im->name, spectest_names[j])) k = j;
     if (k < 0)
-      return failf(err, errlen,
-                   "unknown import: the %s %s.%s (an instance imports only the "
-                   "functions of spectest)",
-                   kinds[im->kind < 5 ? im->kind : 0], im->module, im->name);
+      return dw_errf(err, errlen,
+                     "unknown import: the %s %s.%s (an instance imports only the "
+                     "functions of spectest)",
+                     kinds[im->kind < 5 ? im->kind : 0], im->module, im->name);
     const dw_wasm_functype *t = &w->types[im->type];
     size_t np = strlen(spectest_params[k]);
     if (t->nr || t->np != np || memcmp(t->params, spectest_params[k], np))
-      return failf(err, errlen, "incompatible import type: spectest.%s", im->name);
+      return dw_errf(err, errlen, "incompatible import type: spectest.%s", im->name);
   }
   return 0;
 }
@@ -128,7 +121,7 @@ int dw_wasm_inst_new(const uint8_t *b, size_t len, const char *cache_dir, uint64
   if (dw_wasm_encode(b, len, &w, DW_EXPORTS_ALL, &spectest, &unit, err, errlen)) goto out;
   in = calloc(1, sizeof *in);
   if (!in) {
-    failf(err, errlen, "out of memory");
+    dw_errf(err, errlen, "out of memory");
     goto out;
   }
   in->fuel = fuel ? fuel : 100000000u;
@@ -138,18 +131,18 @@ int dw_wasm_inst_new(const uint8_t *b, size_t len, const char *cache_dir, uint64
   if (dw_guest_load(&in->compiled, "WASM module", "test", &in->dl, &in->desc, err, errlen))
     goto out;
   if (in->desc->nexports != unit.nexports) {
-    failf(err, errlen, "the compiled module has %u exports, not %u", in->desc->nexports,
-          unit.nexports);
+    dw_errf(err, errlen, "the compiled module has %u exports, not %u", in->desc->nexports,
+            unit.nexports);
     goto out;
   }
   in->names = calloc(unit.nexports ? unit.nexports : 1, sizeof *in->names);
   if (!in->names) {
-    failf(err, errlen, "out of memory");
+    dw_errf(err, errlen, "out of memory");
     goto out;
   }
   for (uint32_t i = 0; i < unit.nexports; i++)
     if (!(in->names[i] = strdup(w.exports[unit.exports[i].orig].name))) {
-      failf(err, errlen, "out of memory");
+      dw_errf(err, errlen, "out of memory");
       goto out;
     }
   in->nexports = unit.nexports;
@@ -158,14 +151,14 @@ int dw_wasm_inst_new(const uint8_t *b, size_t len, const char *cache_dir, uint64
   unit.nexports = 0;
   in->inst = calloc(1, in->desc->instance_size);
   if (!in->inst) {
-    failf(err, errlen, "out of memory");
+    dw_errf(err, errlen, "out of memory");
     goto out;
   }
   step s = {.in = in};
   int code = run(in, run_instantiate, &s);
   if (code) {
     *trap = code;
-    failf(err, errlen, "instantiation trapped: %s", dw_rt_trap_text(code));
+    dw_errf(err, errlen, "instantiation trapped: %s", dw_rt_trap_text(code));
     rc = DW_INST_TRAPPED;
     goto out;
   }
@@ -205,23 +198,24 @@ int dw_wasm_inst_call(dw_wasm_inst *in, const char *name, const dw_wasm_val *arg
                       dw_wasm_val *res, size_t maxres, size_t *nres, char *err, size_t errlen) {
   *nres = 0;
   int k = find(in, name, 0);
-  if (k < 0) return failf(err, errlen, "no exported function '%s'", name), DW_INST_ERROR;
+  if (k < 0) return dw_errf(err, errlen, "no exported function '%s'", name), DW_INST_ERROR;
   const char *sig = in->exports[k].sig;
   const char *r = strchr(sig, '>') + 1;
   size_t np = (size_t)(r - 1 - sig), nr = strlen(r);
   if (nargs != np)
-    return failf(err, errlen, "'%s' takes %zu arguments, not %zu", name, np, nargs), DW_INST_ERROR;
+    return dw_errf(err, errlen, "'%s' takes %zu arguments, not %zu", name, np, nargs),
+           DW_INST_ERROR;
   if (nr > maxres)
-    return failf(err, errlen, "'%s' returns %zu results, room for %zu", name, nr, maxres),
+    return dw_errf(err, errlen, "'%s' returns %zu results, room for %zu", name, nr, maxres),
            DW_INST_ERROR;
   size_t slots = np > nr ? np : nr;
   uint64_t *io = calloc(slots ? slots : 1, sizeof *io);
-  if (!io) return failf(err, errlen, "out of memory"), DW_INST_ERROR;
+  if (!io) return dw_errf(err, errlen, "out of memory"), DW_INST_ERROR;
   for (size_t i = 0; i < np; i++) {
     if (args[i].type != letter_type(sig[i]) || (sig[i] == 'r' && args[i].bits)) {
       free(io);
-      return failf(err, errlen, "argument %zu of '%s' has the wrong type%s", i, name,
-                   sig[i] == 'r' ? " (only a null funcref can be passed in)" : ""),
+      return dw_errf(err, errlen, "argument %zu of '%s' has the wrong type%s", i, name,
+                     sig[i] == 'r' ? " (only a null funcref can be passed in)" : ""),
              DW_INST_ERROR;
     }
     io[i] = args[i].bits;
@@ -242,11 +236,11 @@ int dw_wasm_inst_call(dw_wasm_inst *in, const char *name, const dw_wasm_val *arg
 int dw_wasm_inst_global(dw_wasm_inst *in, const char *name, dw_wasm_val *out, char *err,
                         size_t errlen) {
   int k = find(in, name, 3);
-  if (k < 0) return failf(err, errlen, "no exported global '%s'", name), DW_INST_ERROR;
+  if (k < 0) return dw_errf(err, errlen, "no exported global '%s'", name), DW_INST_ERROR;
   uint64_t io[1] = {0};
   step s = {.in = in, .fn = in->desc->exports[k], .io = io};
   int code = run(in, run_export, &s);
-  if (code) return failf(err, errlen, "reading '%s' trapped", name), DW_INST_ERROR;
+  if (code) return dw_errf(err, errlen, "reading '%s' trapped", name), DW_INST_ERROR;
   char c = in->exports[k].sig[0];
   out->type = letter_type(c);
   out->bits = c == 'i' || c == 'f' ? io[0] & 0xffffffffu : io[0];

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/errf.h"
+
 extern char **environ;
 
 enum {
@@ -74,14 +76,6 @@ static uint64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-__attribute__((format(printf, 3, 4))) static int failf(char *err, size_t n, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, n, fmt, ap);
-  va_end(ap);
-  return -1;
 }
 
 /* ------------------------------------------ child side (signal-safe) */
@@ -551,7 +545,7 @@ int dw_build_open(dw_build **out, int dirfd, const char *dir_path, const char *p
                   const dw_limits *lim, uint64_t deadline_ns, char *err, size_t errlen) {
   *out = NULL;
   dw_build *b = calloc(1, sizeof *b);
-  if (!b) return failf(err, errlen, "out of memory");
+  if (!b) return dw_errf(err, errlen, "out of memory");
   b->sock = b->dirfd = b->parentfd = -1;
   b->lim = *lim;
   b->deadline_ns = deadline_ns;
@@ -562,14 +556,14 @@ int dw_build_open(dw_build **out, int dirfd, const char *dir_path, const char *p
   b->envp = b->tmpdir_var ? child_env(b->tmpdir_var) : NULL;
   if (!b->envp) {
     dw_build_close(b, false);
-    return failf(err, errlen, "out of memory");
+    return dw_errf(err, errlen, "out of memory");
   }
   uint64_t tasks = user_tasks();
   b->nproc = tasks ? tasks + NPROC_MARGIN : 0;
   b->parentfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
   int sv[2];
   if (b->parentfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    failf(err, errlen, "cannot start the compile supervisor: %s", strerror(errno));
+    dw_errf(err, errlen, "cannot start the compile supervisor: %s", strerror(errno));
     dw_build_close(b, false);
     return -1;
   }
@@ -583,7 +577,7 @@ int dw_build_open(dw_build **out, int dirfd, const char *dir_path, const char *p
   close(sv[1]);
   b->sock = sv[0];
   if (pid < 0) {
-    failf(err, errlen, "cannot start the compile supervisor: %s", strerror(fork_errno));
+    dw_errf(err, errlen, "cannot start the compile supervisor: %s", strerror(fork_errno));
     dw_build_close(b, false);
     return -1;
   }
@@ -591,12 +585,12 @@ int dw_build_open(dw_build **out, int dirfd, const char *dir_path, const char *p
   reply_msg r;
   if (get_reply(b, &r, REPLY_GRACE_MS) || r.type != MSG_READY) {
     abandon(b, 0);
-    failf(err, errlen, "the compile supervisor did not start");
+    dw_errf(err, errlen, "the compile supervisor did not start");
     dw_build_close(b, false);
     return -1;
   }
   if (r.code) {
-    failf(err, errlen, "cannot create a build folder in %s: %s", dir_path, strerror(r.code));
+    dw_errf(err, errlen, "cannot create a build folder in %s: %s", dir_path, strerror(r.code));
     dw_build_close(b, false);
     return -1;
   }
@@ -604,8 +598,8 @@ int dw_build_open(dw_build **out, int dirfd, const char *dir_path, const char *p
   struct stat st;
   if (b->dirfd < 0 || fstat(b->dirfd, &st) != 0 || st.st_uid != geteuid() ||
       (st.st_mode & 077) != 0) {
-    failf(err, errlen, "the build folder %s/%s is not the private folder just made", dir_path,
-          b->name);
+    dw_errf(err, errlen, "the build folder %s/%s is not the private folder just made", dir_path,
+            b->name);
     dw_build_close(b, false);
     return -1;
   }
@@ -676,62 +670,63 @@ static dw_step_end verdict(const dw_build *b, const char *tool, const reply_msg 
     int sig = r->code;
     if (sig == SIGXCPU || (sig == SIGKILL && cpu_hit) ||
         (sig != SIGKILL && log_says(tail, cpu_words))) {
-      failf(err, errlen, "%s exceeded dagwood's compile limit of %u s CPU time", tool,
-            b->lim.cpu_s);
+      dw_errf(err, errlen, "%s exceeded dagwood's compile limit of %u s CPU time", tool,
+              b->lim.cpu_s);
       return DW_STEP_FAILED;
     }
     if (sig == SIGXFSZ) {
       fmt_bytes(b->lim.file_bytes, sz, sizeof sz);
-      failf(err, errlen, "%s exceeded dagwood's compile limit of %s per output file", tool, sz);
+      dw_errf(err, errlen, "%s exceeded dagwood's compile limit of %s per output file", tool, sz);
       return DW_STEP_FAILED;
     }
     if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
-      failf(err, errlen, "%s was stopped from outside (signal %d)", tool, sig);
+      dw_errf(err, errlen, "%s was stopped from outside (signal %d)", tool, sig);
       return DW_STEP_TRANSIENT;
     }
     if (log_says(tail, mem_words)) {
       fmt_bytes(b->lim.mem_bytes, sz, sizeof sz);
-      failf(err, errlen, "%s exceeded dagwood's compile limit of %s of memory%s%s", tool, sz, sep,
-            tail);
+      dw_errf(err, errlen, "%s exceeded dagwood's compile limit of %s of memory%s%s", tool, sz, sep,
+              tail);
       return DW_STEP_FAILED;
     }
     const char *d = sigdescr_np(sig);
     char desc[64];
     snprintf(desc, sizeof desc, "%s", d ? d : "unknown signal");
     desc[0] = (char)(desc[0] >= 'A' && desc[0] <= 'Z' ? desc[0] - 'A' + 'a' : desc[0]);
-    failf(err, errlen, "%s crashed (signal %d, %s)%s%s", tool, sig, desc, sep, tail);
+    dw_errf(err, errlen, "%s crashed (signal %d, %s)%s%s", tool, sig, desc, sep, tail);
     return DW_STEP_FAILED;
   }
   /* exited with a status: the tool's own error, or one of its processes
    * (cc1, as, ld) stopped by a limit, as the tool reports it */
   if (log_says(tail, cpu_words)) {
-    failf(err, errlen, "%s exceeded dagwood's compile limit of %u s CPU time", tool, b->lim.cpu_s);
+    dw_errf(err, errlen, "%s exceeded dagwood's compile limit of %u s CPU time", tool,
+            b->lim.cpu_s);
     return DW_STEP_FAILED;
   }
   if (log_says(tail, fsize_words)) {
     fmt_bytes(b->lim.file_bytes, sz, sizeof sz);
-    failf(err, errlen, "%s exceeded dagwood's compile limit of %s per output file", tool, sz);
+    dw_errf(err, errlen, "%s exceeded dagwood's compile limit of %s per output file", tool, sz);
     return DW_STEP_FAILED;
   }
   if (log_says(tail, system_words)) {
-    failf(err, errlen, "%s failed for want of system resources (not remembered)%s%s", tool, sep,
-          tail);
+    dw_errf(err, errlen, "%s failed for want of system resources (not remembered)%s%s", tool, sep,
+            tail);
     return DW_STEP_TRANSIENT;
   }
   if (log_says(tail, mem_words)) {
     fmt_bytes(b->lim.mem_bytes, sz, sizeof sz);
-    failf(err, errlen, "%s exceeded dagwood's compile limit of %s of memory%s%s", tool, sz, sep,
-          tail);
+    dw_errf(err, errlen, "%s exceeded dagwood's compile limit of %s of memory%s%s", tool, sz, sep,
+            tail);
     return DW_STEP_FAILED;
   }
-  failf(err, errlen, "%s failed (exit status %d)%s%s", tool, r->code, sep, tail);
+  dw_errf(err, errlen, "%s failed (exit status %d)%s%s", tool, r->code, sep, tail);
   return DW_STEP_FAILED;
 }
 
 dw_step_end dw_build_run(dw_build *b, char *const argv[], char *err, size_t errlen) {
   const char *tool = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
   if (b->sock < 0) {
-    failf(err, errlen, "the compile supervisor is gone");
+    dw_errf(err, errlen, "the compile supervisor is gone");
     return DW_STEP_TRANSIENT;
   }
   uint64_t wall_ms = (uint64_t)b->lim.wall_s * 1000u;
@@ -739,7 +734,7 @@ dw_step_end dw_build_run(dw_build *b, char *const argv[], char *err, size_t errl
   if (b->deadline_ns) {
     uint64_t now = now_ns();
     if (now >= b->deadline_ns) {
-      failf(err, errlen, "compile did not finish within the processor's timeout");
+      dw_errf(err, errlen, "compile did not finish within the processor's timeout");
       return DW_STEP_DEADLINE;
     }
     uint64_t left = (b->deadline_ns - now + 999999u) / 1000000u;
@@ -757,7 +752,7 @@ dw_step_end dw_build_run(dw_build *b, char *const argv[], char *err, size_t errl
   strs[ns++] = logname;
   for (size_t i = 0; argv[i]; i++) {
     if (ns > MAX_ARGS) {
-      failf(err, errlen, "%s: too many arguments", tool);
+      dw_errf(err, errlen, "%s: too many arguments", tool);
       return DW_STEP_TRANSIENT;
     }
     strs[ns++] = argv[i];
@@ -765,7 +760,7 @@ dw_step_end dw_build_run(dw_build *b, char *const argv[], char *err, size_t errl
   for (size_t i = 0; i < ns; i++) {
     size_t l = strlen(strs[i]) + 1;
     if (len + l > MSG_MAX) {
-      failf(err, errlen, "%s: arguments too long", tool);
+      dw_errf(err, errlen, "%s: arguments too long", tool);
       return DW_STEP_TRANSIENT;
     }
     memcpy(b->msg + len, strs[i], l);
@@ -778,20 +773,20 @@ dw_step_end dw_build_run(dw_build *b, char *const argv[], char *err, size_t errl
   if (send(b->sock, b->msg, len, MSG_NOSIGNAL) != (ssize_t)len ||
       get_reply(b, &r, REPLY_GRACE_MS)) {
     abandon(b, 0);
-    failf(err, errlen, "the compile supervisor stopped answering");
+    dw_errf(err, errlen, "the compile supervisor stopped answering");
     return DW_STEP_TRANSIENT;
   }
   if (r.type == MSG_STARTED) {
     step = r.code;
     if (get_reply(b, &r, wall_ms + REPLY_GRACE_MS)) {
       abandon(b, step);
-      failf(err, errlen, "the compile supervisor stopped answering while %s ran", tool);
+      dw_errf(err, errlen, "the compile supervisor stopped answering while %s ran", tool);
       return DW_STEP_TRANSIENT;
     }
   }
   if (r.type != MSG_END) {
     abandon(b, step);
-    failf(err, errlen, "the compile supervisor answered out of turn");
+    dw_errf(err, errlen, "the compile supervisor answered out of turn");
     return DW_STEP_TRANSIENT;
   }
   switch (r.what) {
@@ -802,17 +797,17 @@ dw_step_end dw_build_run(dw_build *b, char *const argv[], char *err, size_t errl
       return verdict(b, tool, &r, logname, err, errlen);
     case END_TIMEOUT:
       if (by_deadline) {
-        failf(err, errlen, "compile did not finish within the processor's timeout");
+        dw_errf(err, errlen, "compile did not finish within the processor's timeout");
         return DW_STEP_DEADLINE;
       }
-      failf(err, errlen, "%s did not finish within dagwood's compile limit of %u s (wall clock)",
-            tool, b->lim.wall_s);
+      dw_errf(err, errlen, "%s did not finish within dagwood's compile limit of %u s (wall clock)",
+              tool, b->lim.wall_s);
       return DW_STEP_TRANSIENT;
     case END_NO_FORK:
-      failf(err, errlen, "cannot start %s: %s", tool, strerror(r.code));
+      dw_errf(err, errlen, "cannot start %s: %s", tool, strerror(r.code));
       return DW_STEP_TRANSIENT;
     default:
-      failf(err, errlen, "cannot run %s: %s", argv[0], strerror(r.code));
+      dw_errf(err, errlen, "cannot run %s: %s", argv[0], strerror(r.code));
       return DW_STEP_TRANSIENT;
   }
 }

@@ -7,20 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errf.h"
 #include "wasm/encode.h"
 #include "wasm/guest.h"
 #include "wasm/wasi.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-
-__attribute__((format(printf, 3, 4))) static int failf(char *err, size_t n, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, n, fmt, ap);
-  va_end(ap);
-  return -1;
-}
 
 typedef struct sbuf {
   char *p;
@@ -211,11 +204,11 @@ static int gen(const char *hdr, const char *key, const dw_wasm_unit *u, sbuf *b,
   while ((p = strstr(p, "/* import: '"))) {
     char mod[256], nm[256], decl[1024], fname[512];
     if (sscanf(p, "/* import: '%255[^']' '%255[^']' */", mod, nm) != 2)
-      return failf(err, errlen, "cannot read wasm2c's import list");
+      return dw_errf(err, errlen, "cannot read wasm2c's import list");
     char marker[600];
     snprintf(marker, sizeof marker, "/* import: '%s' '%s' */", mod, nm);
     if (decl_after(p, marker, decl, sizeof decl) || decl_name(decl, fname, sizeof fname))
-      return failf(err, errlen, "cannot read wasm2c's declaration of %s.%s", mod, nm);
+      return dw_errf(err, errlen, "cannot read wasm2c's declaration of %s.%s", mod, nm);
     p += strlen(marker);
     if (!strcmp(mod, DW_HOOK_MODULE)) {
       if (!strcmp(nm, DW_HOOK_FUEL))
@@ -231,25 +224,25 @@ static int gen(const char *hdr, const char *key, const dw_wasm_unit *u, sbuf *b,
         sb_printf(b, "void %s(struct Z_env_instance_t *e, u32 n) { DW_HOOK(e, (int64_t)n + 1); }\n",
                   fname);
       else
-        return failf(err, errlen, "unknown hook %s", nm);
+        return dw_errf(err, errlen, "unknown hook %s", nm);
       continue;
     }
     bool spectest = u->mode == DW_EXPORTS_ALL && !strcmp(mod, DW_SPECTEST_MODULE);
     int fi = strcmp(mod, DW_WASI_MODULE) ? -1 : dw_wasi_lookup(nm);
     if (fi < 0 && !spectest)
-      return failf(err, errlen, "import %s.%s is not provided by dagwood", mod, nm);
+      return dw_errf(err, errlen, "import %s.%s is not provided by dagwood", mod, nm);
     /* rebuild the parameter list with names */
     const char *par = strchr(decl, '(');
     const char *close = strrchr(decl, ')');
-    if (!par || !close) return failf(err, errlen, "cannot read wasm2c's declaration of %s", nm);
+    if (!par || !close) return dw_errf(err, errlen, "cannot read wasm2c's declaration of %s", nm);
     char ret[64];
     size_t rl = (size_t)(strstr(decl, fname) - decl);
-    if (rl >= sizeof ret) return failf(err, errlen, "odd declaration %s", decl);
+    if (rl >= sizeof ret) return dw_errf(err, errlen, "odd declaration %s", decl);
     memcpy(ret, decl, rl);
     ret[rl] = 0;
     char params[1024];
     size_t pl = (size_t)(close - par - 1);
-    if (pl >= sizeof params) return failf(err, errlen, "odd declaration %s", decl);
+    if (pl >= sizeof params) return dw_errf(err, errlen, "odd declaration %s", decl);
     memcpy(params, par + 1, pl);
     params[pl] = 0;
     sbuf defs = {0}, args = {0};
@@ -358,7 +351,7 @@ static int gen(const char *hdr, const char *key, const dw_wasm_unit *u, sbuf *b,
   char inst_decl[1024], mem_fn[512] = "", alloc_fn[512] = "", proc_fn[512] = "", init_fn[512] = "";
   char decl[1024];
   const char *ip = strstr(hdr, "void Z_m_instantiate(");
-  if (!ip) return failf(err, errlen, "cannot find wasm2c's instantiate function");
+  if (!ip) return dw_errf(err, errlen, "cannot find wasm2c's instantiate function");
   const char *ie = strchr(ip, '\n');
   snprintf(inst_decl, sizeof inst_decl, "%.*s", (int)(ie ? ie - ip : (long)strlen(ip)), ip);
   if (u->mode == DW_EXPORTS_ABI &&
@@ -368,7 +361,7 @@ static int gen(const char *hdr, const char *key, const dw_wasm_unit *u, sbuf *b,
        decl_name(decl, alloc_fn, sizeof alloc_fn) ||
        decl_after(hdr, "/* export: 'process' */", decl, sizeof decl) ||
        decl_name(decl, proc_fn, sizeof proc_fn)))
-    return failf(err, errlen, "wasm2c's output lacks an export of the C-style ABI");
+    return dw_errf(err, errlen, "wasm2c's output lacks an export of the C-style ABI");
   if (u->mode == DW_EXPORTS_ABI &&
       !decl_after(hdr, "/* export: '_initialize' */", decl, sizeof decl))
     decl_name(decl, init_fn, sizeof init_fn);
@@ -418,7 +411,7 @@ static int gen(const char *hdr, const char *key, const dw_wasm_unit *u, sbuf *b,
             DW_GUEST_ABI, key, abi ? "dw_mem" : "NULL", abi ? "dw_alloc" : "NULL",
             abi ? "dw_proc" : "NULL", *init_fn ? "dw_init" : "NULL", abi ? 0 : u->nexports,
             abi || !u->nexports ? "NULL" : "dw_exports");
-  if (b->oom) return failf(err, errlen, "out of memory");
+  if (b->oom) return dw_errf(err, errlen, "out of memory");
   return 0;
 }
 
