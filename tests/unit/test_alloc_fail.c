@@ -360,11 +360,11 @@ static void test_fail_from_n_on(void **state) {
 
 /* A capped address space and an input larger than what is left: the run
  * reports failures (or NULL) and the process goes on. */
+/* Not under a sanitizer: its shadow memory needs the address space a
+ * capped RLIMIT_AS takes away (the case is not listed there). */
+#ifndef DW_UNDER_SANITIZER
 static void test_address_space_limit(void **state) {
   (void)state;
-#ifdef DW_UNDER_SANITIZER
-  skip();
-#else
   fflush(NULL);
   pid_t pid = fork();
   assert_true(pid >= 0);
@@ -425,8 +425,8 @@ static void test_address_space_limit(void **state) {
                 describe(st, buf, sizeof buf));
   assert_true(WIFEXITED(st));
   assert_true(WEXITSTATUS(st) == GOT_REPORTED || WEXITSTATUS(st) == GOT_RIGHT_ANSWER);
-#endif
 }
+#endif
 
 int main(void) {
   const char *src = getenv("DW_SOURCE_DIR");
@@ -440,7 +440,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fail_one_allocation),
       cmocka_unit_test(test_fail_from_n_on),
+#ifndef DW_UNDER_SANITIZER
       cmocka_unit_test(test_address_space_limit),
+#endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
