@@ -39,6 +39,7 @@ typedef struct ld {
   const char **modpaths;
   size_t nmod, modcap;
   const char *builtin_list; /* "a, b, c", made on demand */
+  bool strict;              /* warnings are errors (env->strict) */
   dw_strmap interned;       /* short text kept once in spec->arena -> index */
   const char **itext;
   size_t nitext, itextcap;
@@ -166,7 +167,7 @@ static bool copy_val(ld *L, dw_val *dst, const dw_val *src) {
 }
 
 /* A processor's options, copied out of the tree. */
-static const dw_val *keep_options(ld *L, const dw_val *v) {
+static dw_val *keep_options(ld *L, const dw_val *v) {
   dw_val *c = dw_arena_alloc_raw(&L->s->arena, sizeof *c);
   if (!c || !copy_val(L, c, v)) {
     L->oom = true;
@@ -218,14 +219,36 @@ static const char *describe(ld *L, const dw_val *v) {
   return kinds[v->kind];
 }
 
+/* A problem that does not stop loading (a warning: `lenient` ends its text,
+ * saying what happens instead), unless strict checking is on (an error:
+ * `strict` ends its text, saying what to do). So no message reads "error:
+ * ... (ignored)". */
+__attribute__((format(printf, 7, 8))) static void lenient(ld *L, dw_pos pos, int64_t pi,
+                                                          const char *sugg, const char *lenient,
+                                                          const char *strict, const char *fmt,
+                                                          ...) {
+  char body[800];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(body, sizeof body, fmt, ap);
+  va_end(ap);
+  pdiag(L, L->strict ? DW_SEV_ERROR : DW_SEV_WARNING, pos, pi, sugg, "%s%s", body,
+        L->strict ? strict : lenient);
+}
+
+/* An unknown key (PIPELINES 1.4). One close to a known key is taken for its
+ * misspelling and is an error whatever the strictness: the setting it was
+ * meant to make would silently not apply. Any other is lenient. */
 static void unknown_key(ld *L, dw_pos pos, int64_t pi, const char *where, const char *key,
                         const char *const *valid, size_t n) {
   const char *sugg = dw_suggest(key, valid, n);
-  if (where)
-    pdiag(L, DW_SEV_WARNING, pos, pi, sugg, "unknown key '%s' in %s (ignored)", show(L, key),
-          where);
+  char in[64] = "";
+  if (where) snprintf(in, sizeof in, " in %s", where);
+  if (sugg)
+    pdiag(L, DW_SEV_ERROR, pos, pi, sugg, "misspelled key '%s'%s", show(L, key), in);
   else
-    pdiag(L, DW_SEV_WARNING, pos, pi, sugg, "unknown key '%s' (ignored)", show(L, key));
+    lenient(L, pos, pi, NULL, " (ignored)", " (strict checking allows only known keys)",
+            "unknown key '%s'%s", show(L, key), in);
 }
 
 static int key_index(const char *key, const char *const *keys, size_t n) {
@@ -611,8 +634,8 @@ static void parse_depends(ld *L, dw_proc_spec *p, int64_t pi, const dw_val *v) {
       for (uint32_t j = 0; j < k && !dup; j++) dup = strcmp(deps[j], id) == 0;
     }
     if (dup) {
-      pdiag(L, DW_SEV_WARNING, d->pos, pi, NULL,
-            "depends_on lists '%s' more than once; the repeat is ignored", showv(L, d));
+      lenient(L, d->pos, pi, NULL, "; the repeat is ignored", "; remove the repeat",
+              "depends_on lists '%s' more than once", showv(L, d));
       continue;
     }
     uint32_t at;
@@ -647,13 +670,64 @@ static void check_options(ld *L, int64_t pi, const dw_val *opts, const dw_proces
     const char *key = opts->keys[i];
     if (strcmp(key, "intent") == 0) continue; /* read by the loader itself */
     if (key_index(key, def->options, nopt) < 0) {
-      pdiag(L, DW_SEV_WARNING, opts->key_pos[i], pi, dw_suggest(key, def->options, nopt),
-            "option '%s' is not used by %s", show(L, key), def->name);
+      const char *sugg = dw_suggest(key, def->options, nopt);
+      if (sugg) /* a misspelled option is an error, as a misspelled key is */
+        pdiag(L, DW_SEV_ERROR, opts->key_pos[i], pi, sugg, "misspelled option '%s' of %s",
+              show(L, key), def->name);
+      else
+        lenient(L, opts->key_pos[i], pi, NULL, "", "; remove it (strict checking)",
+                "option '%s' is not used by %s", show(L, key), def->name);
     } else if (opts->items[i].kind != DW_VAL_SCALAR) {
       ERR(opts->items[i].pos, pi, "option '%s' of %s must be a string, got %s", show(L, key),
           def->name, describe(L, &opts->items[i]));
     }
   }
+}
+
+/* The options of a WebAssembly processor (PIPELINES 6.3). */
+static const char *const WASM_OPTIONS[] = {"intent", "fuel_level", "max_memory_mb", "capabilities"};
+
+/* A wasm processor's misspelled options are errors, as misspelled keys are.
+ * The copy `c` then loses them, so that the module check (src/wasm), which
+ * warns about the other unknown options, does not report them again; the
+ * pipeline does not load, so nothing reads the copy otherwise. */
+static void check_wasm_options(ld *L, int64_t pi, dw_val *c) {
+  uint32_t n = c->n, bad = 0;
+  bool *drop = dw_arena_alloc(&L->s->scratch, (n ? n : 1) * sizeof *drop);
+  if (!drop) {
+    L->oom = true;
+    return;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    const char *key = c->keys[i];
+    if (key_index(key, WASM_OPTIONS, COUNT(WASM_OPTIONS)) >= 0) continue;
+    const char *sugg = dw_suggest(key, WASM_OPTIONS, COUNT(WASM_OPTIONS));
+    if (!sugg) continue;
+    pdiag(L, DW_SEV_ERROR, c->key_pos ? c->key_pos[i] : c->pos, pi, sugg,
+          "misspelled option '%s' of a wasm processor", show(L, key));
+    drop[i] = true;
+    bad++;
+  }
+  if (!bad) return;
+  uint32_t k = n - bad;
+  dw_arena *a = &L->s->arena;
+  dw_val *items = dw_arena_alloc_raw(a, (k ? k : 1) * sizeof *items);
+  const char **keys = dw_arena_alloc_raw(a, (k ? k : 1) * sizeof *keys);
+  dw_pos *kp = dw_arena_alloc_raw(a, (k ? k : 1) * sizeof *kp);
+  if (!items || !keys || !kp) {
+    L->oom = true;
+    return;
+  }
+  for (uint32_t i = 0, j = 0; i < n; i++)
+    if (!drop[i]) {
+      items[j] = c->items[i];
+      keys[j] = c->keys[i];
+      kp[j++] = c->key_pos ? c->key_pos[i] : c->pos;
+    }
+  c->items = items;
+  c->keys = keys;
+  c->key_pos = kp;
+  c->n = k;
 }
 
 static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
@@ -694,8 +768,8 @@ static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
   const dw_processor_def *def = NULL;
   if (type == 0) {
     if (f[K_MODULE])
-      pdiag(L, DW_SEV_WARNING, fk[K_MODULE], pi, NULL,
-            "'module' is ignored for a local processor (it applies to type wasm)");
+      lenient(L, fk[K_MODULE], pi, NULL, " (ignored)", "; remove it (strict checking)",
+              "'module' does not apply to a local processor, only to type wasm");
     if (!f[K_PROCESSOR]) {
       ERR(p->pos, pi, "missing required key 'processor': name the built-in processor to run");
     } else if ((p->processor = get_str(L, f[K_PROCESSOR], pi, "processor"))) {
@@ -712,8 +786,8 @@ static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
     }
   } else if (type == 1) {
     if (f[K_PROCESSOR])
-      pdiag(L, DW_SEV_WARNING, fk[K_PROCESSOR], pi, NULL,
-            "'processor' is ignored for a wasm processor (it applies to type local)");
+      lenient(L, fk[K_PROCESSOR], pi, NULL, " (ignored)", "; remove it (strict checking)",
+              "'processor' does not apply to a wasm processor, only to type local");
     if (!f[K_MODULE]) {
       ERR(p->pos, pi, "missing required key 'module': give the path of the .wasm file");
     } else if ((p->module = get_str(L, f[K_MODULE], pi, "module"))) {
@@ -738,7 +812,9 @@ static void parse_processor(ld *L, int64_t pi, const dw_val *item) {
     if (p->options) {
       check_options(L, pi, p->options, def);
       opt_intent = dw_val_get(p->options, "intent");
-      p->options = keep_options(L, p->options);
+      dw_val *copy = keep_options(L, p->options);
+      if (copy && type == 1) check_wasm_options(L, pi, copy);
+      p->options = copy;
     }
   }
   if (f[K_INTENT]) {
@@ -930,6 +1006,7 @@ dw_spec *dw_spec_parse(const char *file, const char *base_dir, const char *data,
   memset(&L, 0, sizeof L);
   L.s = s;
   L.env = env;
+  L.strict = env && env->strict;
   L.suggest_budget = SUGGEST_BUDGET;
   dw_strmap_init(&L.ids);
   dw_strmap_init(&L.modules);

@@ -97,6 +97,7 @@ typedef struct dw_spec_env {
   void *ctx;
   const char *const *names; /* all registered names, for messages */
   size_t nnames;
+  bool strict; /* warnings are errors (dw_load_options.strict): worded as such */
 } dw_spec_env;
 
 /* Parse and validate everything that does not need the graph: syntax, types,

@@ -358,7 +358,7 @@ static int prepare_wasm(dw_pipeline *p, dw_engine *e, dw_diags *d) {
 
 static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, const char *data,
                          size_t len, const dw_load_options *opts, dw_diags *d) {
-  dw_spec_env env = {env_lookup, e, e->names, e->ndefs};
+  dw_spec_env env = {env_lookup, e, e->names, e->ndefs, opts && opts->strict};
   dw_pipeline *p = calloc(1, sizeof *p);
   dw_processor_def *defs = NULL;
   dw_graph g = {0};

@@ -64,15 +64,35 @@ expect_eq "cycle: exit 2" 2 "$RC"
 expect_contains "cycle path from the first member" "cycle: b -> c -> d -> b" "$ERR"
 expect_contains "cycle positioned at b" "cycle.yaml:5:9: error:" "$ERR"
 
-cat >"$TMP/warn.yaml" <<'YAML'
+# A misspelled key is an error with its suggestion (the setting it meant
+# would silently not apply); a key close to none is a warning, an error
+# under --strict, worded as one (PIPELINES 1.4).
+cat >"$TMP/typo.yaml" <<'YAML'
 stratgy: level
+processors:
+  - id: a
+    type: local
+    processor: reverse_text
+    depend_on: []
+YAML
+run_dw validate "$TMP/typo.yaml"
+expect_eq "misspelled key: exit 2" 2 "$RC"
+expect_contains "misspelled top-level key, positioned, suggested" \
+  "typo.yaml:1:1: error: misspelled key 'stratgy' (did you mean 'strategy'?)" "$ERR"
+expect_contains "misspelled processor key suggested" \
+  "typo.yaml:6:5: error: processor 'a': misspelled key 'depend_on' (did you mean 'depends_on'?)" "$ERR"
+cat >"$TMP/warn.yaml" <<'YAML'
+colour: blue
 processors: []
 YAML
 run_dw validate "$TMP/warn.yaml"
-expect_eq "unknown key is a warning" 0 "$RC"
-expect_contains "did you mean strategy" "did you mean 'strategy'" "$ERR"
+expect_eq "unknown key close to none is a warning" 0 "$RC"
+expect_contains "the warning says it is ignored" "warning: unknown key 'colour' (ignored)" "$ERR"
 run_dw validate --strict "$TMP/warn.yaml"
 expect_eq "--strict makes it an error" 2 "$RC"
+expect_contains "--strict: worded as an error" \
+  "warn.yaml:1:1: error: unknown key 'colour' (strict checking allows only known keys)" "$ERR"
+[[ $ERR != *ignored* ]] && ok "--strict: no error says (ignored)" || fail "--strict says ignored: $ERR"
 
 printf '' >"$TMP/empty.yaml"
 run_dw validate "$TMP/empty.yaml"

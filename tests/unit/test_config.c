@@ -62,7 +62,7 @@ static const dw_processor_def *lookup(void *ctx, const char *name) {
 
 static dw_spec_env env(void) {
   for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) names[i] = defs[i].name;
-  dw_spec_env e = {lookup, NULL, names, 8}; /* the extra one is not listed */
+  dw_spec_env e = {lookup, NULL, names, 8, false}; /* the extra one is not listed */
   return e;
 }
 
@@ -426,10 +426,16 @@ static void test_executor_options(void **state) {
     done(&r);
   }
   res r = load("executor_options:\n  max_concurency: 4\n  retry_attempts: +2\n" ONE_PROC);
-  COUNTS(r, 0, 1);
-  expect_at(&r, DW_SEV_WARNING, 2, 3, "unknown key 'max_concurency' in executor_options (ignored)",
+  COUNTS(r, 1, 0); /* a misspelled key is an error: the limit meant would not apply */
+  expect_at(&r, DW_SEV_ERROR, 2, 3, "misspelled key 'max_concurency' in executor_options",
             "max_concurrency");
   assert_int_equal(r.s->retry_attempts, 2);
+  done(&r);
+
+  r = load("executor_options:\n  workers_hint: 4\n" ONE_PROC);
+  COUNTS(r, 0, 1); /* close to no known key: a warning */
+  expect_at(&r, DW_SEV_WARNING, 2, 3, "unknown key 'workers_hint' in executor_options (ignored)",
+            "");
   done(&r);
 
   r = load("executor_options: 4\n" ONE_PROC);
@@ -473,11 +479,11 @@ static void test_wasm_section(void **state) {
   done(&r);
 
   r = load("wasm:\n  fuel: {default: 0, maximun: 5}\n  max_memory_mb: 0\n  fule: 3\n" ONE_PROC);
-  COUNTS(r, 2, 2);
+  COUNTS(r, 4, 0);
   ERROR_AT(r, 2, 19, "wasm.fuel.default must be an integer >= 1, got '0'");
-  expect_at(&r, DW_SEV_WARNING, 2, 22, "unknown key 'maximun' in wasm.fuel (ignored)", "maximum");
+  expect_at(&r, DW_SEV_ERROR, 2, 22, "misspelled key 'maximun' in wasm.fuel", "maximum");
   ERROR_AT(r, 3, 18, "wasm.max_memory_mb must be an integer between 1 and 65535, got '0'");
-  expect_at(&r, DW_SEV_WARNING, 4, 3, "unknown key 'fule' in wasm (ignored)", "fuel");
+  expect_at(&r, DW_SEV_ERROR, 4, 3, "misspelled key 'fule' in wasm", "fuel");
   done(&r);
 
   r = load("wasm:\n  max_memory_mb: 65536\n" ONE_PROC);
@@ -507,9 +513,9 @@ static void test_top_level_keys(void **state) {
   (void)state;
   res r = load("stratgy: level\nprocesors: []\nprocessors: []\nzzzzzz: 1\n");
   assert_non_null(r.s);
-  COUNTS(r, 0, 3);
-  expect_at(&r, DW_SEV_WARNING, 1, 1, "unknown key 'stratgy' (ignored)", "strategy");
-  expect_at(&r, DW_SEV_WARNING, 2, 1, "unknown key 'procesors' (ignored)", "processors");
+  COUNTS(r, 2, 1);
+  expect_at(&r, DW_SEV_ERROR, 1, 1, "misspelled key 'stratgy'", "strategy");
+  expect_at(&r, DW_SEV_ERROR, 2, 1, "misspelled key 'procesors'", "processors");
   expect_at(&r, DW_SEV_WARNING, 4, 1, "unknown key 'zzzzzz' (ignored)", "");
   done(&r);
 
@@ -813,7 +819,8 @@ static void test_local_processor(void **state) {
                 "token_counter");
   assert_string_equal(g->processor_id, "b");
   WARN_AT(r, 10, 5,
-          "processor 'c': 'module' is ignored for a local processor (it applies to type wasm)");
+          "processor 'c': 'module' does not apply to a local processor, only to type wasm "
+          "(ignored)");
   ERROR_AT(r, 13, 16, "processor 'd': processor must be a string, got the boolean 'false'");
   expect_at(&r, DW_SEV_ERROR, 16, 16, "unknown processor 'zzzzzzzzzz'", "");
   assert_null(r.s->procs[2].module);
@@ -855,7 +862,8 @@ static void test_wasm_processor(void **state) {
            "processor 'a': missing required key 'module': give the path of the .wasm file");
   ERROR_AT(r, 6, 13, "processor 'b': module must not be empty: give the path of the .wasm file");
   WARN_AT(r, 10, 5,
-          "processor 'c': 'processor' is ignored for a wasm processor (it applies to type local)");
+          "processor 'c': 'processor' does not apply to a wasm processor, only to type local "
+          "(ignored)");
   ERROR_AT(r, 13, 13, "processor 'd': module must be a string, got a mapping");
   assert_null(r.s->procs[0].module_path);
   assert_null(r.s->procs[1].module);
@@ -1037,7 +1045,7 @@ static void test_options(void **state) {
       "    type: local\n"
       "    processor: reverse_text\n"
       "    options:\n");
-  COUNTS(r, 3, 2);
+  COUNTS(r, 4, 1);
   const dw_diag *g =
       expect_at(&r, DW_SEV_WARNING, 6, 7,
                 "processor 't': option 'count_type' is not used by token_counter", "");
@@ -1046,8 +1054,8 @@ static void test_options(void **state) {
            "processor 'p': option 'prefix' of prefix_suffix_adder must be a string, got a list");
   ERROR_AT(r, 13, 14,
            "processor 'p': option 'suffix' of prefix_suffix_adder must be a string, got no value");
-  expect_at(&r, DW_SEV_WARNING, 14, 7,
-            "processor 'p': option 'prefx' is not used by prefix_suffix_adder", "prefix");
+  expect_at(&r, DW_SEV_ERROR, 14, 7,
+            "processor 'p': misspelled option 'prefx' of prefix_suffix_adder", "prefix");
   ERROR_AT(r, 18, 14,
            "processor 'q': options must be a mapping (e.g. options: {prefix: \">\"}), got a list");
   const dw_proc_spec *p = r.s->procs;
@@ -1192,11 +1200,103 @@ static void test_processor_unknown_keys(void **state) {
       "    depend_on: [b]\n"
       "    Options: {}\n"
       "    color: red\n");
-  COUNTS(r, 0, 3);
-  expect_at(&r, DW_SEV_WARNING, 5, 5, "processor 'a': unknown key 'depend_on' (ignored)",
-            "depends_on");
-  expect_at(&r, DW_SEV_WARNING, 6, 5, "processor 'a': unknown key 'Options' (ignored)", "options");
+  COUNTS(r, 2, 1);
+  expect_at(&r, DW_SEV_ERROR, 5, 5, "processor 'a': misspelled key 'depend_on'", "depends_on");
+  expect_at(&r, DW_SEV_ERROR, 6, 5, "processor 'a': misspelled key 'Options'", "options");
   expect_at(&r, DW_SEV_WARNING, 7, 5, "processor 'a': unknown key 'color' (ignored)", "");
+  done(&r);
+
+  /* the misspellings of issue 13, each an error with its suggestion */
+  r = load(
+      "failure_stratgy: best_effort\n"
+      "executor_option: {max_concurrency: 2}\n"
+      "processors:\n"
+      "  - id: a\n"
+      "    type: local\n"
+      "    processor: reverse_text\n"
+      "    option: {}\n"
+      "    retry_attempt: 2\n"
+      "    inputfrom: b\n");
+  COUNTS(r, 5, 0);
+  expect_at(&r, DW_SEV_ERROR, 1, 1, "misspelled key 'failure_stratgy'", "failure_strategy");
+  expect_at(&r, DW_SEV_ERROR, 2, 1, "misspelled key 'executor_option'", "executor_options");
+  expect_at(&r, DW_SEV_ERROR, 7, 5, "processor 'a': misspelled key 'option'", "options");
+  expect_at(&r, DW_SEV_ERROR, 8, 5, "processor 'a': misspelled key 'retry_attempt'",
+            "retry_attempts");
+  expect_at(&r, DW_SEV_ERROR, 9, 5, "processor 'a': misspelled key 'inputfrom'", "input_from");
+  done(&r);
+}
+
+/* A wasm processor's misspelled options are errors; other unknown options
+ * are left to the module check (src/wasm), which warns. The misspelled one
+ * is dropped from the copy so that check does not report it again. */
+static void test_wasm_option_misspelled(void **state) {
+  (void)state;
+  res r = load(
+      "processors:\n"
+      "  - id: w\n"
+      "    type: wasm\n"
+      "    module: m.wasm\n"
+      "    options: {fuel_levl: 5, max_memory: 4, capabilites: [stdout], note: x, intent: "
+      "analyze}\n");
+  COUNTS(r, 3, 0);
+  expect_at(&r, DW_SEV_ERROR, 5, 15, "processor 'w': misspelled option 'fuel_levl' of a wasm",
+            "fuel_level");
+  expect_at(&r, DW_SEV_ERROR, 5, 29, "misspelled option 'max_memory'", "max_memory_mb");
+  expect_at(&r, DW_SEV_ERROR, 5, 44, "misspelled option 'capabilites'", "capabilities");
+  const dw_val *o = r.s->procs[0].options;
+  assert_int_equal(o->n, 2);
+  assert_string_equal(o->keys[0], "note");
+  assert_string_equal(o->keys[1], "intent");
+  assert_int_equal(o->key_pos[0].col, 67);
+  assert_null(dw_val_get(o, "fuel_levl"));
+  done(&r);
+}
+
+static res load_strict(const char *yaml) {
+  res r;
+  dw_spec_env e = env();
+  e.strict = true;
+  r.d = dw_diags_new();
+  assert_non_null(r.d);
+  r.s = dw_spec_parse("t.yaml", NULL, yaml, strlen(yaml), &e, r.d);
+  dw_diags_sort(r.d);
+  return r;
+}
+
+/* Strict checking: what would be a warning is an error, worded as one —
+ * never "error: ... (ignored)". */
+static void test_strict_wording(void **state) {
+  (void)state;
+  static const char y[] =
+      "colour: red\n"
+      "processors:\n"
+      "  - id: a\n"
+      "    type: local\n"
+      "    processor: token_counter\n"
+      "    module: m.wasm\n"
+      "    options: {count_type: words}\n"
+      "  - id: b\n"
+      "    type: local\n"
+      "    processor: reverse_text\n"
+      "    depends_on: [a, a]\n"
+      "    intnet: analyze\n";
+  res r = load(y);
+  COUNTS(r, 1, 4);
+  done(&r);
+  r = load_strict(y);
+  COUNTS(r, 5, 0);
+  ERROR_AT(r, 1, 1, "unknown key 'colour' (strict checking allows only known keys)");
+  ERROR_AT(r, 6, 5,
+           "processor 'a': 'module' does not apply to a local processor, only to type wasm; "
+           "remove it (strict checking)");
+  ERROR_AT(r, 7, 15,
+           "processor 'a': option 'count_type' is not used by token_counter; remove it "
+           "(strict checking)");
+  ERROR_AT(r, 11, 21, "processor 'b': depends_on lists 'a' more than once; remove the repeat");
+  expect_at(&r, DW_SEV_ERROR, 12, 5, "processor 'b': misspelled key 'intnet'", "intent");
+  for (size_t i = 0; i < dw_diags_count(r.d); i++)
+    assert_null(strstr(dw_diags_get(r.d, i)->message, "ignored"));
   done(&r);
 }
 
@@ -1593,6 +1693,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_processor_limits),
       cmocka_unit_test(test_input_from),
       cmocka_unit_test(test_processor_unknown_keys),
+      cmocka_unit_test(test_wasm_option_misspelled),
+      cmocka_unit_test(test_strict_wording),
       cmocka_unit_test(test_all_at_once),
       cmocka_unit_test(test_aliases),
       cmocka_unit_test(test_options_copy_shares_aliases),

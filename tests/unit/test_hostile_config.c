@@ -55,7 +55,7 @@ typedef struct {
 
 static res parse(const char *label, const char *data, size_t len) {
   for (size_t i = 0; i < 8; i++) names[i] = defs[i].name;
-  dw_spec_env e = {lookup, NULL, names, 8};
+  dw_spec_env e = {lookup, NULL, names, 8, false};
   res r;
   r.d = dw_diags_new();
   assert_non_null(r.d);
