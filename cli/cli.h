@@ -17,7 +17,11 @@ typedef struct dw_cli {
   unsigned max_concurrency;
   dw_format format;
   const char *graph, *trace;
-  int strict, quiet, verbose;
+  int strict, quiet, verbose, help, version, demo_mode;
+  /* a write to standard output failed and was reported (what and why):
+   * nothing more is run, the final check does not report it again */
+  int out_failed;
+  char usage[640]; /* the first usage error met while parsing, "" if none */
   char *args[DW_CLI_MAX_ARGS];
   int nargs;
 } dw_cli;
@@ -26,6 +30,8 @@ typedef struct dw_cli {
 dw_pipeline *dw_cli_load(dw_cli *c, const char *path);
 /* Run one loaded pipeline and print its report; returns 0, 1 or 2. */
 int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t len);
+/* Run each config on the input, one report each (text: under a heading per
+ * config when there are several); the highest status. */
 int dw_cli_run_all(dw_cli *c, char **configs, int nconfigs, const char *input, size_t len);
 /* The guided tour. */
 int dw_cli_demo(dw_cli *c);

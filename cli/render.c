@@ -397,12 +397,12 @@ static void text_cell(FILE *out, const char *s, size_t width) {
 
 static const char *proc_label(const dw_node_info *ni) { return ni->processor ? ni->processor : ""; }
 
-int dw_render_inspect_text(FILE *out, const dw_pipeline *p) {
+int dw_render_inspect_text(FILE *out, const dw_pipeline *p, unsigned max_concurrency) {
   size_t n = dw_pipeline_count(p);
   size_t *cp, cplen;
   if (critical_path(p, &cp, &cplen) != 0) return -1;
   const char *reason = NULL;
-  dw_strategy choice = dw_pipeline_hybrid_choice(p, 0, &reason);
+  dw_strategy choice = dw_pipeline_hybrid_choice(p, max_concurrency, &reason);
   dw_strategy strategy = dw_pipeline_strategy(p);
   const char *file = dw_pipeline_file(p);
 
@@ -412,7 +412,8 @@ int dw_render_inspect_text(FILE *out, const dw_pipeline *p) {
   if (strategy == DW_STRATEGY_HYBRID) fprintf(out, " (runs as %s)", dw_strategy_name(choice));
   fprintf(out, "\nfailure strategy: %s\n",
           dw_failure_strategy_name(dw_pipeline_failure_strategy(p)));
-  fprintf(out, "max concurrency:  %u\n", dw_pipeline_max_concurrency(p));
+  fprintf(out, "max concurrency:  %u\n",
+          max_concurrency ? max_concurrency : dw_pipeline_max_concurrency(p));
   fprintf(out, "processors:       %zu in %u level%s\n", n, dw_pipeline_levels(p),
           dw_pipeline_levels(p) == 1 ? "" : "s");
 
@@ -474,7 +475,7 @@ int dw_render_inspect_text(FILE *out, const dw_pipeline *p) {
   else
     fprintf(out, " (%zu processor%s)", cplen, cplen == 1 ? "" : "s");
   fprintf(out, "\nhybrid choice:    %s", dw_strategy_name(choice));
-  if (reason && *reason) fprintf(out, ": %s", reason);
+  if (reason && *reason) fprintf(out, ", because %s", reason);
   fputc('\n', out);
   free(cp);
   return finish(out, 0);
@@ -510,12 +511,12 @@ static json_t *id_of(const dw_pipeline *p, size_t rank) {
   return rank < dw_pipeline_count(p) ? jstr(dw_pipeline_node(p, rank)->id) : json_null();
 }
 
-int dw_render_inspect_json(FILE *out, const dw_pipeline *p) {
+int dw_render_inspect_json(FILE *out, const dw_pipeline *p, unsigned max_concurrency) {
   size_t n = dw_pipeline_count(p);
   size_t *cp, cplen;
   if (critical_path(p, &cp, &cplen) != 0) return -1;
   const char *reason = NULL;
-  dw_strategy choice = dw_pipeline_hybrid_choice(p, 0, &reason);
+  dw_strategy choice = dw_pipeline_hybrid_choice(p, max_concurrency, &reason);
 
   int bad = 0; /* any insertion failed: out of memory */
 #define SET(obj, key, val) bad |= json_object_set_new((obj), (key), (val)) != 0
@@ -535,7 +536,8 @@ int dw_render_inspect_json(FILE *out, const dw_pipeline *p) {
   SET(root, "hybrid_choice", hc);
   SET(root, "failure_strategy",
       json_string(dw_failure_strategy_name(dw_pipeline_failure_strategy(p))));
-  SET(root, "max_concurrency", json_integer(dw_pipeline_max_concurrency(p)));
+  SET(root, "max_concurrency",
+      json_integer(max_concurrency ? max_concurrency : dw_pipeline_max_concurrency(p)));
   SET(root, "levels", json_integer(dw_pipeline_levels(p)));
 
   json_t *order = json_array(), *procs = json_array(), *entries = json_array();

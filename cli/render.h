@@ -20,9 +20,10 @@ int dw_render_dot(FILE *out, const dw_pipeline *p);
  * id in the label with Mermaid's #entity; escapes. */
 int dw_render_mermaid(FILE *out, const dw_pipeline *p);
 /* The table (rank, level, id, processor, intent, depends_on), entry points,
- * levels, critical path and what hybrid would choose, and why. */
-int dw_render_inspect_text(FILE *out, const dw_pipeline *p);
+ * levels, critical path and what hybrid would choose, and why, with
+ * max_concurrency workers (0: the pipeline's; --max-concurrency). */
+int dw_render_inspect_text(FILE *out, const dw_pipeline *p, unsigned max_concurrency);
 /* The same as one JSON object on one line. */
-int dw_render_inspect_json(FILE *out, const dw_pipeline *p);
+int dw_render_inspect_json(FILE *out, const dw_pipeline *p, unsigned max_concurrency);
 
 #endif

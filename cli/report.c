@@ -1,6 +1,9 @@
 /* cli/report: run a loaded pipeline and print its report in the chosen
  * format (text for people, JSON and protobuf for programs, raw for pipes),
- * and the optional trace file. */
+ * and the optional trace file. Every write is checked: a report or trace
+ * that could not be written is said (what, and why) and exits 2. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +78,8 @@ static void print_text(const dw_cli *c, const dw_pipeline *p, const dw_result *r
   if (w > 40) w = 40;
   printf("pipeline  %s\n", dw_result_config(r));
   printf("executor  %s", dw_strategy_name(dw_result_strategy(r)));
-  if (dw_result_strategy_reason(r)) printf(" (hybrid: %s)", dw_result_strategy_reason(r));
+  if (dw_result_strategy_reason(r))
+    printf(" (chosen by hybrid because %s)", dw_result_strategy_reason(r));
   printf("\nfailures  %s\n",
          dw_failure_strategy_name(c->failure >= 0 ? (dw_failure_strategy)c->failure
                                                   : dw_pipeline_failure_strategy(p)));
@@ -152,6 +156,28 @@ static int write_protobuf(const dw_result *r) {
   return 0;
 }
 
+static const char *const FORMAT_NAMES[] = {"text", "json", "raw", "protobuf"};
+
+/* The run's trace, in a file of its own; 0, or -1 after saying why not. */
+static int write_trace(const dw_cli *c, const dw_result *r) {
+  FILE *f = fopen(c->trace, "w");
+  if (!f) {
+    fprintf(stderr, "dagwood: cannot write the trace file %s: %s\n", c->trace, strerror(errno));
+    return -1;
+  }
+  errno = 0;
+  bool bad = dw_result_write_trace(r, f) != 0 || fflush(f) != 0;
+  int err = errno;
+  if (fclose(f) != 0 && !bad) { /* a buffered write failing only now */
+    bad = true;
+    err = errno;
+  }
+  if (bad)
+    fprintf(stderr, "dagwood: cannot write the trace file %s: %s\n", c->trace,
+            err ? strerror(err) : "write error");
+  return bad ? -1 : 0;
+}
+
 int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t len) {
   dw_run_options o;
   dw_run_options_init(&o);
@@ -167,31 +193,47 @@ int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t le
     fprintf(stderr, "%s: %s with %s, %zu processors, %llu us\n", dw_pipeline_file(p),
             dw_run_status_name(dw_result_status(r)), dw_strategy_name(dw_result_strategy(r)),
             dw_result_count(r), (unsigned long long)dw_result_duration_us(r));
-  int werr = 0;
+  int rc = dw_result_status(r) == DW_RUN_SUCCEEDED ? 0 : 1;
+  bool made = true; /* the report could be built (memory) */
+  errno = 0;
   switch (c->format) {
     case DW_FMT_JSON: {
       char *j = dw_result_to_json(r);
       if (j) {
-        puts(j);
+        fputs(j, stdout);
+        putchar('\n');
         free(j);
       } else
-        werr = 1;
+        made = false;
       break;
     }
     case DW_FMT_RAW: {
+      /* a pipe downstream must not take a failed run's output for a result */
+      if (rc != 0) break;
       size_t n;
       const uint8_t *out = dw_result_output(r, &n);
       fwrite(out, 1, n, stdout);
       break;
     }
     case DW_FMT_PROTOBUF:
-      werr = write_protobuf(r) != 0;
+      made = write_protobuf(r) == 0;
       break;
     default:
       print_text(c, p, r);
   }
+  int werr = !made;
+  if (!made) {
+    fprintf(stderr, "dagwood: cannot make the %s report of %s: out of memory\n",
+            FORMAT_NAMES[c->format], dw_pipeline_file(p));
+  } else if (fflush(stdout) != 0 || ferror(stdout)) {
+    int err = errno;
+    fprintf(stderr, "dagwood: cannot write the %s report of %s to standard output: %s\n",
+            FORMAT_NAMES[c->format], dw_pipeline_file(p), err ? strerror(err) : "write error");
+    c->out_failed = 1;
+    werr = 1;
+  }
   /* failures are news even when the report went to a pipe */
-  if (c->format != DW_FMT_TEXT && !c->quiet)
+  if (c->format != DW_FMT_TEXT && !c->quiet) {
     for (size_t i = 0; i < dw_result_count(r); i++) {
       const dw_proc_report *pr = dw_result_processor(r, i);
       if (pr->status == DW_PROC_FAILED) {
@@ -202,20 +244,13 @@ int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t le
         fputc('\n', stderr);
       }
     }
-  if (c->trace) {
-    FILE *f = fopen(c->trace, "w");
-    if (!f || dw_result_write_trace(r, f) != 0) {
-      fprintf(stderr, "dagwood: cannot write trace file %s\n", c->trace);
-      werr = 1;
-    }
-    if (f) fclose(f);
+    if (c->format == DW_FMT_RAW && rc != 0)
+      fprintf(stderr,
+              "%s: run %s: no output written (--format raw writes it only when every "
+              "processor succeeded)\n",
+              dw_pipeline_file(p), dw_run_status_name(dw_result_status(r)));
   }
-  fflush(stdout);
-  int rc = dw_result_status(r) == DW_RUN_SUCCEEDED ? 0 : 1;
+  if (c->trace && write_trace(c, r) != 0) werr = 1;
   dw_result_free(r);
-  if (werr) {
-    fprintf(stderr, "dagwood: could not write the report\n");
-    return 2;
-  }
-  return rc;
+  return werr ? 2 : rc;
 }

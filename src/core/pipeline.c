@@ -135,39 +135,38 @@ dw_strategy dw_hybrid_choose(const dw_pipeline *p, unsigned workers, const char 
   const dw_graph_shape *sh = &p->shape;
   const char *why;
   dw_strategy s;
+  /* each reason is a plain clause: "hybrid chose reactive because ..." */
   if (sh->nodes <= 1 || sh->max_width <= 1) {
     s = DW_STRATEGY_REACTIVE;
     why =
-        "chain (at most one processor per level): each completion hands its successor "
-        "straight to the same worker, no queue needed";
+        "the processors form a single chain, so each one hands its output straight to the "
+        "next, with no queue in between";
   } else if (sh->max_width <= workers) {
     s = DW_STRATEGY_REACTIVE;
     why =
-        "never more ready processors than workers (widest level <= max_concurrency): "
-        "priorities cannot change anything, so completions hand work on directly";
+        "there are never more processors ready at once than workers, so each finished "
+        "processor starts its dependents directly and no queue order is needed";
   } else if (workers <= 1) {
     s = DW_STRATEGY_REACTIVE;
     why =
-        "one worker: nothing is shared, so it runs what it releases straight from its own "
-        "deque, with no lock";
+        "there is only one worker, so it runs each processor it unblocks itself, with nothing "
+        "to share";
   } else if (sh->max_out <= HYBRID_MAX_OUT) {
     s = DW_STRATEGY_REACTIVE;
     why =
-        "every processor releases a few dependents at most (64 or fewer): a worker keeps one "
-        "and the others wait on its own deque for idle workers to steal, with no lock or "
-        "shared queue";
+        "no processor has more than 64 dependents, so handing newly ready processors "
+        "directly from worker to worker is cheapest";
   } else if (sh->irregularity <= 0.25 && sh->levels > 1) {
     s = DW_STRATEGY_LEVEL;
     why =
-        "regular layers wider than the workers (level widths vary by at most 25%), and a "
-        "processor with more than 64 dependents: one barrier per level costs little and keeps "
-        "the workers in step";
+        "a processor has more than 64 dependents and the levels are about equally wide, so "
+        "running one level at a time hands out work in batches and keeps the workers in step";
   } else {
     s = DW_STRATEGY_WORK_QUEUE;
     why =
-        "irregular shape wider than the workers, and a processor with more than 64 "
-        "dependents: a priority queue ordered by longest remaining path hands them out in "
-        "batches and keeps the critical path moving";
+        "a processor has more than 64 dependents and the levels differ in width, so one shared "
+        "queue, longest remaining chain first, hands out work in batches and keeps the "
+        "critical path moving";
   }
   if (reason) *reason = why;
   return s;
