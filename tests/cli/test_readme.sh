@@ -21,7 +21,7 @@ n=0
 for line in "${LINES[@]}"; do
   [[ -z $line || $line == make* ]] && continue
   n=$((n + 1))
-  if (eval "$line") </dev/null >"$TMP/out" 2>&1; then
+  if (set -o pipefail; eval "$line") </dev/null >"$TMP/out" 2>&1; then
     ok "README runs: $line"
   else
     fail "README runs: $line: $(tail -3 "$TMP/out")"
