@@ -20,6 +20,9 @@
 
 /* ------------------------------------------------------------- checks */
 
+/* DW_CAP_COMPONENT_DEFAULT in words, for the messages */
+#define DEFAULT_TEXT "stdout, stderr, clock, random, args and proc_exit"
+
 typedef struct found {
   const dw_wasm_export *process, *memory, *realloc, *post, *init;
 } found;
@@ -98,6 +101,7 @@ static int check_core(const dw_component *c, const dw_wasm_info *w, const char *
     errs++;
   }
   bool wasi = false;
+  uint32_t caps = lim->caps | DW_CAP_COMPONENT_DEFAULT;
   for (uint32_t i = 0; i < w->nimports; i++) {
     const dw_wasm_import *im = &w->imports[i];
     if (im->kind != 0 || strcmp(im->module, DW_WASI_MODULE)) {
@@ -111,11 +115,23 @@ static int check_core(const dw_component *c, const dw_wasm_info *w, const char *
     wasi = true;
     int fi = dw_wasi_lookup(im->name);
     if (fi < 0 || !dw_wasm_import_plain(im)) {
-      say(rep, ctx,
-          "WASM component '%s' imports %s.%s (through the preview1 adapter), which dagwood does "
-          "not provide (available: fd_write, fd_close, fd_seek, fd_fdstat_get, environ_*, args_*, "
-          "clock_time_get, clock_res_get, random_get, proc_exit)",
-          mn, im->module, im->name);
+      const char *kind = dw_wasm_import_plain(im) ? dw_wasi_missing_kind(im->name) : NULL;
+      bool file = kind && !strcmp(kind, "file"), net = kind && !strcmp(kind, "network");
+      if (file || net)
+        say(rep, ctx,
+            "WASM component '%s' imports %s.%s (through the preview1 adapter), a %s function: "
+            "dagwood gives WebAssembly no %s and no capability grants %s; build the component "
+            "without %s access (components get " DEFAULT_TEXT
+            " without a grant, the environment with capabilities: [environ])",
+            mn, im->module, im->name, file ? "file" : "socket", file ? "files" : "network",
+            file ? "them" : "it", file ? "file" : "network");
+      else
+        say(rep, ctx,
+            "WASM component '%s' imports %s.%s (through the preview1 adapter), which dagwood "
+            "does not provide: build the component without it (dagwood's preview1 subset: "
+            "fd_write, fd_close, fd_seek, fd_fdstat_get, environ_*, args_*, clock_time_get, "
+            "clock_res_get, random_get, proc_exit)",
+            mn, im->module, im->name);
       errs++;
       continue;
     }
@@ -131,12 +147,13 @@ static int check_core(const dw_component *c, const dw_wasm_info *w, const char *
       errs++;
       continue;
     }
-    if (fn->caps_any && !(fn->caps_any & lim->caps)) {
+    if (fn->caps_any && !(fn->caps_any & caps)) {
       char need[128];
       dw_wasi_caps_text(fn, need, sizeof need);
       say(rep, ctx,
           "WASM component '%s' imports %s.%s (through the preview1 adapter), which needs the "
-          "capability %s: add it to options.capabilities of '%s'",
+          "capability %s: add it to options.capabilities of '%s' (components get " DEFAULT_TEXT
+          " without a grant)",
           mn, im->module, im->name, need, proc_id ? proc_id : "?");
       errs++;
     }
@@ -414,8 +431,9 @@ dw_component_run *dw_component_prepare(const uint8_t *b, size_t len, const char 
   r = calloc(1, sizeof *r);
   if (!r) goto oom;
   r->lim = *lim;
+  r->lim.caps |= DW_CAP_COMPONENT_DEFAULT; /* what the call may use; the metadata says it */
   r->has_post = c.post_return_export != NULL;
-  dw_cap_text(lim->caps, r->caps_text, sizeof r->caps_text);
+  dw_cap_text(r->lim.caps, r->caps_text, sizeof r->caps_text);
   r->id = strdup(proc_id ? proc_id : "");
   r->module = strdup(module_name ? module_name : "?");
   r->path = strdup(module_path ? module_path : r->module ? r->module : "?");

@@ -1,7 +1,8 @@
 /* wasm/component_run: running a component of the dagwood:component world
  * through the classic backend's machinery. The core module extracted by
  * wasm/component is checked like a classic module (dagwood's parser, its
- * imports against the capability-checked wasi_snapshot_preview1 subset),
+ * imports against the capability-checked wasi_snapshot_preview1 subset, where
+ * a component holds DW_CAP_COMPONENT_DEFAULT without a grant),
  * then *adapted*: two small functions are appended and the exports replaced
  * so that the descriptor compile.c generates for C-style modules drives it:
  *
@@ -28,15 +29,16 @@ typedef struct dw_component_limits {
   uint64_t fuel;
   uint32_t max_mb;     /* options.max_memory_mb */
   uint32_t max_pages;  /* max_mb * 16, at most 65535 */
-  uint32_t caps;       /* DW_CAP_* granted */
+  uint32_t caps;       /* DW_CAP_* granted; DW_CAP_COMPONENT_DEFAULT is added */
   uint64_t timeout_ns; /* wall-clock cap of one call (wasm.timeout_seconds) */
 } dw_component_limits;
 
 /* Check a component file at validation: parse it, find its core module,
  * check that module (parse, signatures of process / realloc / post-return /
  * memory / _initialize, imports against the preview1 subset and the granted
- * capabilities, initial memory against the limit). rep is called once per
- * problem with a complete message naming module_name; returns the count. */
+ * capabilities plus the components' defaults, initial memory against the
+ * limit). rep is called once per problem with a complete message naming
+ * module_name; returns the count. */
 int dw_component_check(const uint8_t *b, size_t len, const char *module_name, const char *proc_id,
                        const dw_component_limits *lim, void (*rep)(void *ctx, const char *msg),
                        void *ctx);

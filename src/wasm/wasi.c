@@ -3,6 +3,7 @@
  * written; a bad one gets EFAULT, not a host fault. */
 #include "wasm/wasi.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,29 @@ void dw_wasi_caps_text(const dw_wasi_fn *f, char *buf, size_t size) {
   for (size_t i = 0; i < dw_cap_count; i++)
     if (f->caps_any & (1u << i))
       n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", n ? " or " : "", dw_cap_names[i]);
+}
+
+/* name is one of the space-separated words of list */
+static bool in_list(const char *list, const char *name) {
+  size_t n = strlen(name);
+  if (!n || strchr(name, ' ')) return false;
+  for (const char *p = list; (p = strstr(p, name)); p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n])) return true;
+  return false;
+}
+
+const char *dw_wasi_missing_kind(const char *name) {
+  /* the rest of wasi_snapshot_preview1, outside dagwood's subset */
+  static const char files[] =
+      "fd_advise fd_allocate fd_datasync fd_fdstat_set_flags fd_fdstat_set_rights "
+      "fd_filestat_get fd_filestat_set_size fd_filestat_set_times fd_pread fd_prestat_get "
+      "fd_prestat_dir_name fd_pwrite fd_read fd_readdir fd_renumber fd_sync fd_tell "
+      "path_create_directory path_filestat_get path_filestat_set_times path_link path_open "
+      "path_readlink path_remove_directory path_rename path_symlink path_unlink_file";
+  if (in_list(files, name)) return "file";
+  if (in_list("sock_accept sock_recv sock_send sock_shutdown", name)) return "network";
+  if (in_list("poll_oneoff proc_raise sched_yield", name)) return "other";
+  return NULL;
 }
 
 /* guest memory access ------------------------------------------------- */

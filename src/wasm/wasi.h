@@ -4,14 +4,17 @@
  *   stdout, stderr  fd_write to fd 1 / fd 2 (captured, see wasm.h)
  *   clock           clock_time_get, clock_res_get
  *   random          random_get
- *   args            args_sizes_get, args_get (always empty)
+ *   args            args_sizes_get, args_get (none; a component: one,
+ *                   "dagwood-component", as in the original)
  *   environ         environ_sizes_get, environ_get (always empty)
  *   proc_exit       proc_exit (ends the call; reported as a failure)
  *
  * fd_close, fd_seek and fd_fdstat_get need no capability: they only report
  * (EBADF / ESPIPE, or a character device for a granted stdout/stderr, which
  * makes wasi-libc line-buffer its output). fd_write needs stdout or stderr.
- * Every other import is refused at validation. */
+ * Components hold DW_CAP_COMPONENT_DEFAULT without asking. Every other
+ * import is refused at validation: files, sockets and the rest of preview1
+ * (dw_wasi_missing_kind says which). */
 #ifndef DW_WASM_WASI_H
 #define DW_WASM_WASI_H
 
@@ -27,6 +30,16 @@ enum {
   DW_CAP_ENVIRON = 1 << 5,
   DW_CAP_PROC_EXIT = 1 << 6
 };
+
+/* What a component holds without options.capabilities: what the original
+ * project's default WASI context gave every component (stdout and stderr
+ * captured, the clocks, random bytes, its one argument, proc_exit), so that
+ * components built through the preview1 adapter (the usual Rust output) run
+ * unchanged.
+ * The environment (environ) still needs its capability; files and sockets
+ * are not offered at all. C-style modules get nothing without a grant. */
+#define DW_CAP_COMPONENT_DEFAULT \
+  (DW_CAP_STDOUT | DW_CAP_STDERR | DW_CAP_CLOCK | DW_CAP_RANDOM | DW_CAP_ARGS | DW_CAP_PROC_EXIT)
 
 #define DW_WASI_MODULE "wasi_snapshot_preview1"
 
@@ -50,6 +63,12 @@ uint32_t dw_cap_parse(const char *name);
 void dw_cap_text(uint32_t caps, char *buf, size_t size);
 /* A text listing the function's capabilities: "stdout or stderr". */
 void dw_wasi_caps_text(const dw_wasi_fn *f, char *buf, size_t size);
+
+/* For a wasi_snapshot_preview1 function dagwood does not provide: "file"
+ * (fd_* beyond the subset, path_*), "network" (sock_*), "other" (another
+ * preview1 function: poll_oneoff, sched_yield, proc_raise), or NULL when
+ * preview1 has no function of that name. */
+const char *dw_wasi_missing_kind(const char *name);
 
 /* Called (through the guest API) from a module: fn indexes dw_wasi_fns,
  * args holds the parameters widened to 64 bits. Returns the WASI errno; sets

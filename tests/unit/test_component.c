@@ -6,8 +6,13 @@
  * canonical-ABI checks on a fake memory; the adapter; and whole calls
  * through wasm2c and the sandbox: the RLE components (freestanding and
  * wasi-libc + preview1 adapter) and every misbehaviour of the hostile
- * guest, each a clean failure with the host alive; and four threads
- * sharing one prepared component (DW_TSAN_LABEL: part of the TSan suite). */
+ * guest, each a clean failure with the host alive; what components get
+ * without options.capabilities (the stand-ins for the original's Rust and
+ * JS components log to stdout and stderr, read their argument, the clocks
+ * and random bytes, and exit through proc_exit, with no grant) and what
+ * they never get (files, sockets; the environment only with its grant);
+ * and four threads sharing one prepared component (DW_TSAN_LABEL: part of
+ * the TSan suite). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +32,7 @@
 #include "wasm/parse.h"
 #include "wasm/rt.h"
 #include "wasm/wasi.h"
+#include "wasm/wasm.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -130,7 +136,8 @@ static void test_parse_fixtures(void **state) {
   uint8_t *b = load("rle", &len);
   assert_int_equal(parse(b, len, &c, err, sizeof err), 0);
   free(b);
-  static const char *const ok[] = {"rle", "rle_wasi", "hostile", "bad_realloc"};
+  static const char *const ok[] = {"rle",     "rle_wasi",    "rle_rust", "rle_js",
+                                   "hostile", "bad_realloc", "outside"};
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
     b = load(ok[i], &len);
     dw_arena a;
@@ -145,7 +152,9 @@ static void test_parse_fixtures(void **state) {
     dw_wasm_info w;
     char why[300];
     assert_int_equal(dw_wasm_parse(c.core, c.core_len, &a, &w, why, sizeof why), 0);
-    if (!strcmp(ok[i], "rle_wasi")) {
+    bool adapter = !strcmp(ok[i], "rle_wasi") || !strcmp(ok[i], "rle_rust") ||
+                   !strcmp(ok[i], "rle_js") || !strcmp(ok[i], "outside");
+    if (adapter) {
       assert_true(c.nimports > 0);
       assert_int_equal(c.ninstance_args, 1);
       assert_string_equal(c.instance_args[0], DW_WASI_MODULE);
@@ -522,13 +531,7 @@ static void test_rle_wasi(void **state) {
   uint8_t *b = load("rle_wasi", &len);
   dw_component_limits lim = {100000000, 16, 256, 0, 0};
   msgs m = {.n = 0};
-  /* fd_write is imported (wasi-libc's stdio): it needs stdout or stderr */
-  assert_int_equal(dw_component_check(b, len, "rle_wasi.wasm", "p", &lim, collect, &m), 1);
-  assert_non_null(strstr(m.all,
-                         "imports wasi_snapshot_preview1.fd_write (through the preview1 "
-                         "adapter), which needs the capability stdout or stderr"));
-  lim.caps = DW_CAP_STDOUT | DW_CAP_STDERR;
-  m.n = 0, m.all[0] = 0;
+  /* fd_write is imported (wasi-libc's stdio): a component has it without a grant */
   assert_int_equal(dw_component_check(b, len, "rle_wasi.wasm", "p", &lim, collect, &m), 0);
   /* its initial memory over the processor's limit */
   lim.max_pages = 1, lim.max_mb = 1;
@@ -538,9 +541,166 @@ static void test_rle_wasi(void **state) {
   assert_non_null(strstr(m.all, "max_memory_mb allows 1 MiB"));
   lim.max_pages = 256, lim.max_mb = 16;
   free(b);
-  dw_component_run *r = prep("rle_wasi", DW_CAP_STDOUT | DW_CAP_STDERR, 100000000);
+  dw_component_run *r = prep("rle_wasi", 0, 100000000);
   check_rle(r);
   dw_component_run_free(r);
+}
+
+/* ------------------------------------------------ what components get */
+
+/* The lines the calls wrote, as the log sink hands them over. */
+typedef struct logged {
+  pthread_mutex_t mu;
+  char text[8192]; /* "<id> <fd> <line>\n"... */
+} logged;
+
+static void log_line(void *user, const char *id, int fd, const char *line, size_t len) {
+  logged *l = user;
+  pthread_mutex_lock(&l->mu);
+  size_t n = strlen(l->text);
+  snprintf(l->text + n, sizeof l->text - n, "%s %d %.*s\n", id, fd, (int)len, line);
+  pthread_mutex_unlock(&l->mu);
+}
+
+static const char *md(const dw_call *c, const char *key) {
+  for (size_t i = 0; i < c->md_n; i++)
+    if (!strcmp(c->md[i].key, key)) return c->md[i].value;
+  return "";
+}
+
+/* The stand-ins for the original's Rust and JS components (preview1
+ * adapter; they import args_get, clock_time_get, random_get, fd_write,
+ * proc_exit...) pass validation and run with no capability granted: their
+ * stdout and stderr lines reach the log sink, their argument is the
+ * original's, and proc_exit ends a call cleanly. */
+static void test_default_caps(void **state) {
+  (void)state;
+  static logged l = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  static const char *const names[] = {"rle_rust", "rle_js"};
+  for (size_t k = 0; k < 2; k++) {
+    const char *name = names[k];
+    size_t len;
+    uint8_t *b = load(name, &len);
+    dw_component_limits lim = {100000000, 16, 256, 0, 0};
+    msgs m = {.n = 0};
+    if (dw_component_check(b, len, name, "p", &lim, collect, &m))
+      fail_msg("%s refused without capabilities: %s", name, m.all);
+    free(b);
+    dw_component_run *r = prep(name, 0, 100000000);
+    l.text[0] = 0;
+    dw_wasm_set_log_sink(log_line, &l);
+    dw_call c;
+    dw_call_init(&c, "p", (const uint8_t *)"hello world", 11, NULL);
+    int rc = dw_component_invoke(r, &c);
+    dw_wasm_set_log_sink(NULL, NULL);
+    if (rc) fail_msg("%s: %s", name, c.err_msg);
+    assert_int_equal(c.out_len, 20);
+    assert_memory_equal(c.out, "1h1e2l1o1 1w1o1r1l1d", 20);
+    /* the metadata says what the call could use */
+    assert_string_equal(md(&c, "capabilities"), "stdout,stderr,clock,random,args,proc_exit");
+    dw_call_clear(&c);
+    char want[512];
+    snprintf(want, sizeof want,
+             "p 1 %s: 11 bytes -> 20 bytes (dagwood-component)\n"
+             "p 2 %s: 10 runs\n",
+             name, name);
+    assert_string_equal(l.text, want);
+    /* an error result writes its stderr line too */
+    l.text[0] = 0;
+    dw_wasm_set_log_sink(log_line, &l);
+    outcome o;
+    run(r, "caf\xc3\xa9", 5, &o);
+    dw_wasm_set_log_sink(NULL, NULL);
+    assert_int_equal(o.code, 400);
+    snprintf(want, sizeof want, "p 2 %s: rejected: input is not ASCII: byte 195 at offset 3\n",
+             name);
+    assert_string_equal(l.text, want);
+    check_rle(r);
+    dw_component_run_free(r);
+  }
+  /* proc_exit: within 1 MiB of memory, a 900 000-byte input fits but its
+   * output buffer does not; the guest says so on stderr and exits(70) */
+  size_t len;
+  uint8_t *b = load("rle_rust", &len);
+  dw_component_limits lim = {100000000, 1, 16, 0, 0};
+  char err[1024];
+  dw_component_run *r =
+      dw_component_prepare(b, len, "p", "rle_rust", "rle_rust", &lim, NULL, NULL, err, sizeof err);
+  free(b);
+  if (!r) fail_msg("prepare rle_rust within 1 MiB: %s", err);
+  size_t big = 900000;
+  char *in = malloc(big);
+  memset(in, 'a', big);
+  l.text[0] = 0;
+  dw_wasm_set_log_sink(log_line, &l);
+  outcome o;
+  run(r, in, big, &o);
+  dw_wasm_set_log_sink(NULL, NULL);
+  free(in);
+  assert_int_equal(o.rc, -1);
+  assert_string_equal(o.msg,
+                      "Component instantiation/call failed: WASM component 'rle_rust': "
+                      "proc_exit(70) during process");
+  assert_string_equal(l.text, "p 2 rle_rust: malloc failed (1800001)\n");
+  dw_component_run_free(r);
+}
+
+/* What a component never gets without a grant: files and sockets (no
+ * capability grants them), the environment (only with environ). Each
+ * import is named, with what to do. */
+static void test_outside_defaults(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *b = load("outside", &len);
+  dw_component_limits lim = {100000000, 16, 256, 0, 0};
+  msgs m = {.n = 0};
+  int n = dw_component_check(b, len, "outside.wasm", "p", &lim, collect, &m);
+  static const char *const want[] = {
+      "WASM component 'outside.wasm' imports wasi_snapshot_preview1.path_open (through the "
+      "preview1 adapter), a file function: dagwood gives WebAssembly no files and no capability "
+      "grants them; build the component without file access (components get stdout, stderr, "
+      "clock, random, args and proc_exit without a grant, the environment with capabilities: "
+      "[environ])\n",
+      "imports wasi_snapshot_preview1.fd_read (through the preview1 adapter), a file function",
+      "imports wasi_snapshot_preview1.fd_prestat_get (through the preview1 adapter), a file "
+      "function",
+      "imports wasi_snapshot_preview1.sock_send (through the preview1 adapter), a socket "
+      "function: dagwood gives WebAssembly no network and no capability grants it; build the "
+      "component without network access",
+      "WASM component 'outside.wasm' imports wasi_snapshot_preview1.environ_get (through the "
+      "preview1 adapter), which needs the capability environ: add it to options.capabilities of "
+      "'p' (components get stdout, stderr, clock, random, args and proc_exit without a grant)\n",
+      "imports wasi_snapshot_preview1.environ_sizes_get (through the preview1 adapter), which "
+      "needs the capability environ"};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+    if (!strstr(m.all, want[i])) fail_msg("the refusal lacks '%s':\n%s", want[i], m.all);
+  assert_int_equal(n, 8); /* the two environ_*, five file functions, sock_send */
+  /* granting environ leaves the files and the socket refused; granting
+   * everything there is changes nothing more */
+  lim.caps = DW_CAP_ENVIRON;
+  m.n = 0, m.all[0] = 0;
+  assert_int_equal(dw_component_check(b, len, "outside.wasm", "p", &lim, collect, &m), 6);
+  assert_null(strstr(m.all, "environ_get"));
+  lim.caps = (1u << dw_cap_count) - 1;
+  m.n = 0, m.all[0] = 0;
+  assert_int_equal(dw_component_check(b, len, "outside.wasm", "p", &lim, collect, &m), 6);
+  assert_non_null(strstr(m.all, "path_open"));
+  char err[1024];
+  dw_component_run *r =
+      dw_component_prepare(b, len, "p", "outside", "outside", &lim, NULL, NULL, err, sizeof err);
+  assert_null(r);
+  assert_non_null(strstr(err, "a file function"));
+  free(b);
+  /* the classification behind the messages */
+  assert_string_equal(dw_wasi_missing_kind("path_open"), "file");
+  assert_string_equal(dw_wasi_missing_kind("fd_readdir"), "file");
+  assert_string_equal(dw_wasi_missing_kind("sock_accept"), "network");
+  assert_string_equal(dw_wasi_missing_kind("poll_oneoff"), "other");
+  assert_null(dw_wasi_missing_kind("fd_write"));   /* in the subset */
+  assert_null(dw_wasi_missing_kind("path_open ")); /* not a preview1 name */
+  assert_null(dw_wasi_missing_kind("open"));
+  assert_null(dw_wasi_missing_kind("fd_read fd_tell"));
+  assert_null(dw_wasi_missing_kind(""));
 }
 
 static void test_hostile_calls(void **state) {
@@ -672,6 +832,7 @@ int main(void) {
       cmocka_unit_test(test_truncated),     cmocka_unit_test(test_hostile_bytes),
       cmocka_unit_test(test_canon),         cmocka_unit_test(test_adapt),
       cmocka_unit_test(test_rle),           cmocka_unit_test(test_rle_wasi),
+      cmocka_unit_test(test_default_caps),  cmocka_unit_test(test_outside_defaults),
       cmocka_unit_test(test_hostile_calls), cmocka_unit_test(test_parallel),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
