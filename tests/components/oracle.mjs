@@ -1,13 +1,16 @@
 // tests/components/oracle.mjs: a reference host for dagwood's component
 // tests. It transpiles a component with the pinned jco (`jco transpile`,
 // examples/components/node_modules), instantiates it in Node (WASI through
-// jco's preview2 shim, args ["dagwood-component"], no environment) and calls
-// process on each input, printing one JSON line per input:
+// jco's preview2 shim, args ["dagwood-component"], no environment: the
+// original's default context) and calls process on each input, printing
+// one JSON line per input to descriptor 3 (to stdout when 3 is not open):
 //   {"ok": "<hex>"} | {"err": "ProcessingError::InvalidInput(\"...\")"} | {"trap": "..."}
+// The component's own stdout and stderr stay the process's, so a caller can
+// compare them with what dagwood captured.
 // Inputs are given as hex ("68656c6c6f", "" for empty) or as "rep:N:HH"
 // (N copies of byte HH). A fresh instance serves each input, as in dagwood.
-//   node oracle.mjs COMPONENT.wasm INPUT...
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//   node oracle.mjs COMPONENT.wasm INPUT... 3>results >guest-stdout 2>guest-stderr
+import { fstatSync, mkdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +23,20 @@ const [file, ...inputs] = process.argv.slice(2);
 // inside node_modules so that the generated code finds the preview2 shim
 const work = join(examples, 'node_modules', '.dagwood-oracle', `${process.pid}`);
 mkdirSync(work, { recursive: true });
+// the shim the generated code imports (resolved from where it lives)
+const shimCli = createRequire(join(work, 'component.js')).resolve(
+  '@bytecodealliance/preview2-shim/cli',
+);
+const { _setArgs, _setEnv } = await import(pathToFileURL(shimCli));
+_setArgs(['dagwood-component']);
+_setEnv({});
+let resultFd = 1;
+try {
+  fstatSync(3);
+  resultFd = 3;
+} catch {
+  /* no descriptor 3: results on stdout */
+}
 
 function decode(spec) {
   const m = /^rep:(\d+):([0-9a-f]{2})$/.exec(spec);
@@ -70,7 +87,7 @@ try {
         line = { trap: String(e && e.message ? e.message : e).split('\n')[0] };
       }
     }
-    process.stdout.write(JSON.stringify(line) + '\n');
+    writeSync(resultFd, JSON.stringify(line) + '\n');
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

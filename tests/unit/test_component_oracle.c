@@ -3,7 +3,10 @@
  * each input both through dagwood (wasm2c + the sandbox + the canonical ABI
  * of wasm/canon) and through `jco transpile` in Node
  * (tests/components/oracle.mjs); outputs and error messages must be equal,
- * and where jco traps dagwood must fail with a trap-class message.
+ * and where jco traps dagwood must fail with a trap-class message. What the
+ * components write to stdout and stderr (the preview1-adapter fixtures log
+ * a line or two per call, with no capability granted) must also be the
+ * same: dagwood's log sink against the shim's streams, in order.
  *
  * jco is laxer than the canonical ABI in three places (it does not check
  * the return area's alignment, clamps an out-of-bounds list, and decodes
@@ -26,6 +29,7 @@
 #include "core/call.h"
 #include "wasm/component_run.h"
 #include "wasm/wasi.h"
+#include "wasm/wasm.h"
 
 static const char *src_dir(void) {
   const char *s = getenv("DW_SOURCE_DIR");
@@ -85,6 +89,42 @@ static const input realloc_inputs[] = {T("x"), T(""), {NULL, 0, 0, false}};
 
 static unsigned compared;
 
+/* What dagwood's calls wrote, per stream, one line per log-sink line. */
+typedef struct streams {
+  char *text[2];
+  size_t len[2], cap[2];
+} streams;
+
+static void sink(void *user, const char *id, int fd, const char *line, size_t len) {
+  (void)id;
+  streams *s = user;
+  int k = fd == 2;
+  if (s->len[k] + len + 2 > s->cap[k]) {
+    s->cap[k] = (s->cap[k] + len + 2) * 2;
+    s->text[k] = realloc(s->text[k], s->cap[k]);
+    assert_non_null(s->text[k]);
+  }
+  memcpy(s->text[k] + s->len[k], line, len);
+  s->len[k] += len;
+  s->text[k][s->len[k]++] = '\n';
+  s->text[k][s->len[k]] = 0;
+}
+
+/* The whole of a file (malloc'd, NUL-terminated). */
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  size_t cap = 4096, n = 0, got;
+  char *b = malloc(cap);
+  while ((got = fread(b + n, 1, cap - n - 1, f)) > 0) {
+    n += got;
+    if (n + 1 == cap) b = realloc(b, cap *= 2);
+  }
+  fclose(f);
+  b[n] = 0;
+  return b;
+}
+
 static size_t input_len(const input *in) { return in->text ? strlen(in->text) : in->rep; }
 
 static void compare(const char *fixture, const input *inputs, uint32_t caps) {
@@ -105,8 +145,17 @@ static void compare(const char *fixture, const input *inputs, uint32_t caps) {
       n += (size_t)snprintf(cmd + n, cap - n, " rep:%zu:%02x", in->rep, (unsigned char)in->byte);
     }
   }
+  /* results on descriptor 3 (the pipe), the guest's streams into files */
+  char outp[] = "/tmp/dw-oracle-out-XXXXXX", errp[] = "/tmp/dw-oracle-err-XXXXXX";
+  int ofd = mkstemp(outp), efd = mkstemp(errp);
+  assert_true(ofd >= 0 && efd >= 0);
+  close(ofd), close(efd);
+  n += (size_t)snprintf(cmd + n, cap - n, " 3>&1 >'%s' 2>'%s'", outp, errp);
+  assert_true(n < cap);
   FILE *f = popen(cmd, "r");
   assert_non_null(f);
+  streams logs = {0};
+  dw_wasm_set_log_sink(sink, &logs);
   /* dagwood */
   char path[2048], err[1024];
   snprintf(path, sizeof path, "%s/tests/components/fixtures/%s.wasm", src_dir(), fixture);
@@ -180,6 +229,19 @@ static void compare(const char *fixture, const input *inputs, uint32_t caps) {
   }
   free(line);
   pclose(f);
+  dw_wasm_set_log_sink(NULL, NULL);
+  static const char *const stream[] = {"stdout", "stderr"};
+  const char *paths[] = {outp, errp};
+  for (int k = 0; k < 2; k++) {
+    char *want = slurp(paths[k]);
+    const char *have = logs.text[k] ? logs.text[k] : "";
+    if (strcmp(want, have))
+      fail_msg("%s: the component's %s differs\n  jco:\n%s\n  dagwood:\n%s", fixture, stream[k],
+               want, have);
+    free(want);
+    free(logs.text[k]);
+    unlink(paths[k]);
+  }
   free(cmd);
   dw_component_run_free(r);
 }
@@ -188,11 +250,14 @@ static void test_oracle(void **state) {
   (void)state;
   if (!have_oracle()) skip();
   compare("rle", rle_inputs, 0);
-  compare("rle_wasi", rle_inputs, DW_CAP_STDOUT | DW_CAP_STDERR);
+  /* preview1-adapter components, with no capability granted */
+  compare("rle_wasi", rle_inputs, 0);
+  compare("rle_rust", rle_inputs, 0);
+  compare("rle_js", rle_inputs, 0);
   compare("hostile", hostile_inputs, 0);
   compare("bad_realloc", realloc_inputs, 0);
   fprintf(stderr, "compared %u calls with jco's reference host\n", compared);
-  assert_true(compared >= 38);
+  assert_true(compared >= 60);
 }
 
 int main(void) {
