@@ -87,6 +87,13 @@ static void check_encoding(const uint8_t *data, size_t size, const dw_wasm_info 
   dw_arena_init(&a);
   dw_wasm_info w2;
   int rc = dw_wasm_parse(u.wasm, u.len, &a, &w2, err, sizeof err);
+  /* the hooks add a type, three imports, a local and bytes: a module right
+   * at one of dagwood's caps may go past it once instrumented */
+  if (rc && (strstr(err, "dagwood's limit") || strstr(err, "the limit is 16 MiB"))) {
+    dw_arena_free(&a);
+    dw_wasm_unit_free(&u);
+    return;
+  }
   FUZZ_CHECK(rc == 0, "the canonical module is refused: %s", err);
   FUZZ_CHECK(w2.nexports == u.nexports, "%u exports kept, %u encoded", u.nexports, w2.nexports);
   for (uint32_t i = 0; i < w2.nexports; i++) {
