@@ -137,10 +137,19 @@ typedef struct dw_processor_def {
 } dw_processor_def;
 
 /* Register (or replace) a processor for `type: local, processor: NAME`.
- * Returns 0, or -1 if the name is empty or memory ran out. Register before
- * loading the pipelines that use it. */
+ * The definition is copied (its strings too). Returns 0, or -1 if the name
+ * is empty or memory ran out. Register before loading the pipelines that
+ * use it: a pipeline keeps the definition it was loaded with. Safe while
+ * other threads load pipelines, run them or list processors. */
 int dw_engine_register(dw_engine *e, const dw_processor_def *def);
 
+/* The registered processors, in registration order (the built-ins first).
+ * dw_engine_processor returns the engine's copy of the i-th definition, or
+ * NULL past the end. The copy stays valid and unchanged until the engine is
+ * freed, whatever is registered later: registering a name again puts a new
+ * copy at the same index and leaves the old one as it was. Both may be
+ * called while another thread registers (the count may then grow between
+ * two calls). */
 size_t dw_engine_processor_count(const dw_engine *e);
 const dw_processor_def *dw_engine_processor(const dw_engine *e, size_t i);
 
@@ -172,13 +181,17 @@ typedef struct dw_load_options {
 
 /* Load and validate a pipeline. Returns NULL when there is any error; *diags
  * (if diags is not NULL) receives every error and warning either way, sorted
- * in file order. The pipeline keeps a reference to nothing but the engine. */
+ * in file order. The pipeline keeps a reference to nothing but the engine,
+ * which must outlive it. */
 dw_pipeline *dw_pipeline_load_file(dw_engine *e, const char *path, const dw_load_options *opts,
                                    dw_diags **diags);
 /* `name` is used as the file name in diagnostics and relative module paths
  * resolve against the working directory. */
 dw_pipeline *dw_pipeline_load_string(dw_engine *e, const char *name, const char *yaml, size_t len,
                                      const dw_load_options *opts, dw_diags **diags);
+/* Drop the caller's hold on the pipeline. Runs and results hold their own:
+ * the pipeline is freed once the last of them is done, so it may be freed
+ * while runs of it go on (between dw_run_start and dw_run_wait). */
 void dw_pipeline_free(dw_pipeline *p);
 
 /* Inspection: processors in canonical (topological, file-order ties) order. */
@@ -224,13 +237,17 @@ void dw_run_options_init(dw_run_options *o);
 typedef struct dw_result dw_result;
 typedef struct dw_run dw_run;
 
-/* Start a run in the background; NULL on allocation failure. */
+/* Start a run in the background on the engine's workers; NULL on
+ * allocation failure. The input is copied. The run takes its own reference
+ * on the pipeline, so the caller may dw_pipeline_free it at once; the engine
+ * must outlive the run. Every run must be taken with dw_run_wait. */
 dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
                      const dw_run_options *opts);
 /* Ask the run to stop: nothing new starts, running WASM calls are
  * interrupted, native processors see dw_call_cancelled(). */
 void dw_run_cancel(dw_run *r);
-/* Wait for the end and take the result (the run handle is freed). */
+/* Wait for the end and take the result (the run handle is freed). The
+ * result holds the pipeline too (its ids and file name). */
 dw_result *dw_run_wait(dw_run *r);
 /* Start + wait. */
 dw_result *dw_pipeline_run(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,

@@ -53,10 +53,13 @@ int dw_engine_register(dw_engine *e, const dw_processor_def *def) {
   if (!e || !def || !def->name || !*def->name || !def->process) return -1;
   pthread_mutex_lock(&e->reg_mu);
   int rc = -1;
-  dw_processor_def d = *def;
-  d.name = dw_arena_strdup(&e->reg_arena, def->name);
-  d.description = def->description ? dw_arena_strdup(&e->reg_arena, def->description) : NULL;
-  if (!d.name || (def->description && !d.description)) goto out;
+  /* a record of its own, never moved: see dw_engine_processor */
+  dw_processor_def *d = dw_arena_alloc(&e->reg_arena, sizeof *d);
+  if (!d) goto out;
+  *d = *def;
+  d->name = dw_arena_strdup(&e->reg_arena, def->name);
+  d->description = def->description ? dw_arena_strdup(&e->reg_arena, def->description) : NULL;
+  if (!d->name || (def->description && !d->description)) goto out;
   if (def->options) {
     size_t k = 0;
     while (def->options[k]) k++;
@@ -64,19 +67,21 @@ int dw_engine_register(dw_engine *e, const dw_processor_def *def) {
     if (!o) goto out;
     for (size_t i = 0; i < k; i++)
       if (!(o[i] = dw_arena_strdup(&e->reg_arena, def->options[i]))) goto out;
-    d.options = o;
+    d->options = o;
   }
   uint32_t idx;
-  if (dw_strmap_get(&e->by_name, d.name, &idx)) {
-    e->defs[idx] = d; /* replace: pipelines loaded earlier keep their copy */
-    e->names[idx] = d.name;
-    dw_strmap_set(&e->by_name, d.name, idx);
+  if (dw_strmap_get(&e->by_name, d->name, &idx)) {
+    /* replace: the old record stays as it was, for whoever holds it
+     * (pipelines loaded earlier keep their own copy) */
+    e->defs[idx] = d;
+    e->names[idx] = d->name;
+    dw_strmap_set(&e->by_name, d->name, idx);
     rc = 0;
     goto out;
   }
   if (e->ndefs == e->capdefs) {
     size_t nc = e->capdefs ? e->capdefs * 2 : 16;
-    dw_processor_def *nd = realloc(e->defs, nc * sizeof *nd);
+    const dw_processor_def **nd = realloc(e->defs, nc * sizeof *nd);
     if (!nd) goto out;
     e->defs = nd;
     const char **nn = realloc(e->names, nc * sizeof *nn);
@@ -84,9 +89,9 @@ int dw_engine_register(dw_engine *e, const dw_processor_def *def) {
     e->names = nn;
     e->capdefs = nc;
   }
-  if (dw_strmap_put(&e->by_name, d.name, (uint32_t)e->ndefs, NULL) < 0) goto out;
+  if (dw_strmap_put(&e->by_name, d->name, (uint32_t)e->ndefs, NULL) < 0) goto out;
   e->defs[e->ndefs] = d;
-  e->names[e->ndefs] = d.name;
+  e->names[e->ndefs] = d->name;
   e->ndefs++;
   rc = 0;
 out:
@@ -94,19 +99,39 @@ out:
   return rc;
 }
 
-int dw_engine_lookup(dw_engine *e, const char *name, dw_processor_def *out) {
+const dw_processor_def *dw_engine_find(dw_engine *e, const char *name) {
   pthread_mutex_lock(&e->reg_mu);
   uint32_t idx;
-  int found = dw_strmap_get(&e->by_name, name, &idx);
-  if (found && out) *out = e->defs[idx];
+  const dw_processor_def *d = dw_strmap_get(&e->by_name, name, &idx) ? e->defs[idx] : NULL;
   pthread_mutex_unlock(&e->reg_mu);
-  return found;
+  return d;
 }
 
-size_t dw_engine_processor_count(const dw_engine *e) { return e->ndefs; }
+const char **dw_engine_names(dw_engine *e, size_t *n) {
+  pthread_mutex_lock(&e->reg_mu);
+  const char **copy = malloc((e->ndefs ? e->ndefs : 1) * sizeof *copy);
+  *n = copy ? e->ndefs : 0;
+  if (copy && e->ndefs) memcpy(copy, e->names, e->ndefs * sizeof *copy);
+  pthread_mutex_unlock(&e->reg_mu);
+  return copy;
+}
 
-const dw_processor_def *dw_engine_processor(const dw_engine *e, size_t i) {
-  return i < e->ndefs ? &e->defs[i] : NULL;
+/* The registry lock is not part of the engine's value: the public
+ * accessors take a const engine. */
+size_t dw_engine_processor_count(const dw_engine *ce) {
+  dw_engine *e = (dw_engine *)ce;
+  pthread_mutex_lock(&e->reg_mu);
+  size_t n = e->ndefs;
+  pthread_mutex_unlock(&e->reg_mu);
+  return n;
+}
+
+const dw_processor_def *dw_engine_processor(const dw_engine *ce, size_t i) {
+  dw_engine *e = (dw_engine *)ce;
+  pthread_mutex_lock(&e->reg_mu);
+  const dw_processor_def *d = i < e->ndefs ? e->defs[i] : NULL;
+  pthread_mutex_unlock(&e->reg_mu);
+  return d;
 }
 
 int dw_engine_cache_list(dw_engine *e,

@@ -21,10 +21,10 @@
 
 static int wasm_process(dw_call *c, void *user) { return dw_wasm_invoke(user, c); }
 
+/* Under the registry lock (another thread may be registering): the
+ * definition's record never moves, so the loader may keep the pointer. */
 static const dw_processor_def *env_lookup(void *ctx, const char *name) {
-  dw_engine *e = ctx;
-  uint32_t idx;
-  return dw_strmap_get(&e->by_name, name, &idx) ? &e->defs[idx] : NULL;
+  return dw_engine_find(ctx, name);
 }
 
 /* Read a pipeline file, refusing what cannot be one: directories, devices,
@@ -357,11 +357,20 @@ static int prepare_wasm(dw_pipeline *p, dw_engine *e, dw_diags *d) {
 
 static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, const char *data,
                          size_t len, const dw_load_options *opts, dw_diags *d) {
-  dw_spec_env env = {env_lookup, e, e->names, e->ndefs, opts && opts->strict};
+  /* the names for suggestions: a copy, since registering may move the
+   * registry's array meanwhile */
+  size_t nnames = 0;
+  const char **names = dw_engine_names(e, &nnames);
+  dw_spec_env env = {env_lookup, e, names, nnames, opts && opts->strict};
   dw_pipeline *p = calloc(1, sizeof *p);
   dw_processor_def *defs = NULL;
   dw_graph g = {0};
-  if (!p) return NULL;
+  if (!p || !names) {
+    free(p);
+    free(names);
+    dw_diags_add(d, DW_SEV_ERROR, file, 0, 0, NULL, NULL, "out of memory");
+    return NULL;
+  }
   atomic_init(&p->refs, 1);
   pthread_mutex_init(&p->stash_mu, NULL);
   p->engine = e;
@@ -426,10 +435,12 @@ static dw_pipeline *load(dw_engine *e, const char *file, const char *base_dir, c
   dw_graph_free(&g);
   dw_spec_drop_procs(s);
   free(defs);
+  free(names);
   return p;
 fail:
   dw_graph_free(&g);
   free(defs);
+  free(names);
   dw_pipeline_free(p);
   return NULL;
 }
