@@ -403,7 +403,7 @@ static const char *const INTENT_NAMES[] = {"transform", "analyze"};
 static const char *const TOP_KEYS[] = {"strategy", "failure_strategy", "executor_options", "wasm",
                                        "processors"};
 static const char *const EXEC_KEYS[] = {"max_concurrency", "timeout_seconds", "retry_attempts",
-                                        "batch_size"};
+                                        "batch_size", "max_run_memory_mb"};
 static const char *const WASM_KEYS[] = {"fuel", "max_memory_mb", "timeout_seconds"};
 static const char *const FUEL_KEYS[] = {"default", "minimum", "maximum"};
 
@@ -429,6 +429,10 @@ static void parse_executor(ld *L, const dw_val *v) {
       case 3:
         if (get_uint(L, x, -1, "executor_options.batch_size", 1, UINT32_MAX, true, &u))
           s->batch_size = (uint32_t)u;
+        break;
+      case 4: /* MiB; at most 2^32 - 1 (4 PiB) */
+        if (get_uint(L, x, -1, "executor_options.max_run_memory_mb", 1, UINT32_MAX, true, &u))
+          s->max_run_memory_mb = (uint32_t)u;
         break;
       default:
         unknown_key(L, m->key_pos[i], -1, "executor_options", m->keys[i], EXEC_KEYS,
@@ -980,6 +984,7 @@ static void spec_defaults(dw_spec *s) {
   s->timeout_seconds = -1;
   s->retry_attempts = 0;
   s->batch_size = 1;
+  s->max_run_memory_mb = DW_SPEC_DEFAULT_RUN_MEMORY_MB;
   s->fuel_default = 100000000;
   s->fuel_min = 1000000;
   s->fuel_max = 500000000;

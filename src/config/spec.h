@@ -72,6 +72,9 @@ typedef struct dw_proc_spec {
  * executor's timeout (wasm.timeout_seconds changes it). */
 #define DW_WASM_DEFAULT_TIMEOUT_S 10.0
 
+/* executor_options.max_run_memory_mb when the pipeline gives none. */
+#define DW_SPEC_DEFAULT_RUN_MEMORY_MB 1024
+
 typedef struct dw_spec {
   dw_arena arena;       /* what outlives loading: file, ids, names, options */
   dw_arena scratch;     /* depends_on lists: loading only */
@@ -83,6 +86,7 @@ typedef struct dw_spec {
   double timeout_seconds;   /* < 0: none */
   uint32_t retry_attempts;
   uint32_t batch_size;
+  uint32_t max_run_memory_mb; /* what a run may hold in outputs and metadata */
   uint64_t fuel_default, fuel_min, fuel_max;
   uint32_t max_memory_mb;
   double wasm_timeout_seconds; /* wall-clock cap of one WebAssembly call */

@@ -22,6 +22,19 @@ void dw_call_clear(dw_call *c) {
   c->err_msg = NULL;
   c->err_code = 0;
   c->oom = false;
+  c->md_bytes = 0;
+  c->over_budget = false;
+}
+
+/* Would the call's output of out_len bytes and metadata pass the run's
+ * budget? Then it is over: the attempt fails (exec/run.c says why). */
+static bool over_budget(dw_call *c, size_t out_len) {
+  if (!c->budget || c->over_budget) return c->over_budget;
+  uint64_t more = (uint64_t)out_len + c->md_bytes;
+  if (!dw_mem_budget_passed(c->budget, more)) return false;
+  c->over_budget = c->oom = true; /* (oom: the attempt fails whatever the processor returns) */
+  c->over_bytes = more;
+  return true;
 }
 
 uint8_t *dw_call_take_output(dw_call *c, size_t *len) {
@@ -51,6 +64,7 @@ const char *dw_call_option(const dw_call *c, const char *key) {
 
 uint8_t *dw_call_output_buffer(dw_call *c, size_t len) {
   if (len > c->out_cap || !c->out) {
+    if (over_budget(c, len)) return NULL;
     uint8_t *p = realloc(c->out, len ? len : 1);
     if (!p) {
       c->oom = true;
@@ -83,12 +97,17 @@ int dw_call_add_metadata(dw_call *c, const char *key, const char *value) {
     c->md = n;
     c->md_cap = nc;
   }
-  char *k = strdup(key), *v = strdup(value);
+  size_t kl = strlen(key), vl = strlen(value);
+  c->md_bytes += kl + vl + 2;
+  if (over_budget(c, c->out_cap)) return -1;
+  char *k = malloc(kl + 1), *v = malloc(vl + 1);
   if (!k || !v) {
     free(k);
     free(v);
     return c->oom = true, -1;
   }
+  memcpy(k, key, kl + 1);
+  memcpy(v, value, vl + 1);
   c->md[c->md_n].key = k;
   c->md[c->md_n].value = v;
   c->md_n++;

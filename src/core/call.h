@@ -6,10 +6,27 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "config/spec.h"
 #include "dagwood/dagwood.h"
+
+/* A run's memory budget (PIPELINES 1.2, executor_options.max_run_memory_mb):
+ * the bytes of the outputs and metadata the run keeps. exec/run.c charges
+ * each attempt's outcome when it is kept; a call looks at it before it
+ * allocates an output, so that one huge request fails before it is made. */
+typedef struct dw_mem_budget {
+  _Atomic uint64_t held; /* bytes kept so far */
+  uint64_t limit;        /* bytes */
+  uint32_t limit_mb;     /* as written, for messages */
+} dw_mem_budget;
+
+/* Would `more` bytes on top of what b holds pass its limit? (a look) */
+static inline bool dw_mem_budget_passed(const dw_mem_budget *b, uint64_t more) {
+  uint64_t held = atomic_load_explicit(&b->held, memory_order_relaxed);
+  return more > b->limit || held > b->limit - more;
+}
 
 struct dw_call {
   const char *processor_id;
@@ -28,6 +45,12 @@ struct dw_call {
   int err_code; /* 0: no error recorded */
   char *err_msg;
   bool oom;
+  /* the run's memory budget (NULL: none), and whether this call would
+   * pass it: over_bytes is what it asked for on top of what the run held */
+  dw_mem_budget *budget;
+  size_t md_bytes; /* metadata keys and values, as charged to the budget */
+  bool over_budget;
+  uint64_t over_bytes;
 };
 
 /* Inline: it is on every processor's path. Field by field, not memset:
@@ -50,6 +73,9 @@ static inline void dw_call_init(dw_call *c, const char *id, const uint8_t *in, s
   c->err_code = 0;
   c->err_msg = NULL;
   c->oom = false;
+  c->budget = NULL;
+  c->md_bytes = 0;
+  c->over_budget = false;
 }
 
 /* Free the outcome (output, metadata, error). */

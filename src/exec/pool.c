@@ -168,14 +168,18 @@ static void *timer_main(void *arg) {
   pthread_mutex_lock(&p->tmu);
   while (!p->timer_stopping) {
     if (p->hlen == 0) {
+      p->sleep_until = UINT64_MAX;
       pthread_cond_wait(&p->tcv, &p->tmu);
+      p->sleep_until = 0;
       continue;
     }
     uint64_t now = dw_now_ns();
     if (p->heap[0].when_ns > now) {
       struct timespec ts = {(time_t)(p->heap[0].when_ns / 1000000000ull),
                             (long)(p->heap[0].when_ns % 1000000000ull)};
+      p->sleep_until = p->heap[0].when_ns;
       pthread_cond_timedwait(&p->tcv, &p->tmu, &ts);
+      p->sleep_until = 0;
       continue;
     }
     dw_timer_entry e = p->heap[0];
@@ -204,7 +208,11 @@ int dw_timer_add(dw_pool *p, uint64_t when_ns, dw_timer_fn fn, void *owner, uint
   }
   p->heap[p->hlen] = (dw_timer_entry){when_ns, fn, owner, a, b};
   heap_up(p->heap, p->hlen++);
-  if (p->heap[0].when_ns == when_ns) pthread_cond_signal(&p->tcv);
+  /* wake the thread only if it would sleep past this entry: one that is
+   * awake looks at the heap again before it sleeps, and one that sleeps
+   * until an earlier deadline (a timer dropped since) finds this entry
+   * then — a run that arms a timer does not pay a wake-up call for it */
+  if (when_ns < p->sleep_until) pthread_cond_signal(&p->tcv);
   rc = 0;
 out:
   pthread_mutex_unlock(&p->tmu);

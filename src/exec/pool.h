@@ -43,6 +43,8 @@ typedef struct dw_pool {
   pthread_cond_t tcv;
   pthread_t timer_thread;
   bool timer_started, timer_stopping;
+  uint64_t sleep_until; /* the timer thread sleeps until then (UINT64_MAX: no deadline;
+                           0: it is awake) */
   dw_timer_entry *heap;
   size_t hlen, hcap;
 } dw_pool;

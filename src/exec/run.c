@@ -22,14 +22,20 @@
  *
  * Determinism: which dependency feeds a processor, what it outputs, and its
  * status depend only on the pipeline, the input and the processors, never on
- * timing (PIPELINES 3). fail_fast is defined as "as if run one at a time in
- * canonical order, stopping at the first failure": processors ranked after
- * the lowest-ranked failure are not started and end `cancelled` (results
- * of any that were already running are discarded), processors ranked before
- * it still run. */
+ * timing (PIPELINES 3). fail_fast stops at the first failure in canonical
+ * order: processors ranked before the lowest-ranked failure still run, as if
+ * run one at a time; nothing ranked after it starts any more, and what was
+ * running is stopped and discarded (`cancelled`). The one thing timing
+ * decides: a processor ranked after it that had already succeeded when the
+ * failure came keeps its result (PIPELINES 4.2).
+ *
+ * Memory: the outputs and metadata a run keeps are charged to its budget
+ * (executor_options.max_run_memory_mb, PIPELINES 3.6); an attempt that would
+ * pass it fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/engine.h"
 #include "core/result.h"
@@ -123,7 +129,7 @@ void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reas
         atomic_store_explicit(&t->deps, deps, memory_order_relaxed);
       } else if (zn->npred == 1) {
         deps = inc; /* its only dependency: nobody else counts it */
-      } else if (r->k == 1 || r->solo) {
+      } else if (r->k == 1 || atomic_load_explicit(&r->solo, memory_order_relaxed)) {
         /* one worker, the only thread that resolves (see dw_run_cancel) */
         deps = atomic_load_explicit(&t->deps, memory_order_relaxed) + inc;
         atomic_store_explicit(&t->deps, deps, memory_order_relaxed);
@@ -135,9 +141,9 @@ void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reas
       const char *why = NULL;
       dw_proc_status zst = DW_PROC_CANCELLED;
       if (cancelled(r)) {
-        why = "the run was cancelled";
-      } else if (r->failure == DW_FAILURE_FAIL_FAST && z > horizon(r)) {
-        why = "fail_fast: an earlier processor failed";
+        why = REASON_CANCEL;
+      } else if (r->failure == DW_FAILURE_FAIL_FAST && (z > horizon(r) || ok_deps < zn->npred)) {
+        why = REASON_FAIL_FAST; /* (a dependency that did not succeed is past the horizon) */
       } else if (r->failure == DW_FAILURE_CONTINUE_ON_ERROR && ok_deps < zn->npred) {
         zst = DW_PROC_SKIPPED, why = "a dependency did not succeed";
       } else if (r->failure == DW_FAILURE_BEST_EFFORT && ok_deps == 0) {
@@ -173,10 +179,13 @@ static void stop_running(dw_run *r, int64_t after) {
     }
     return;
   }
-  for (unsigned i = 0; i < r->k * DW_BATCH; i++) {
-    if (i % DW_BATCH >= r->ninflight[i / DW_BATCH]) continue;
-    uint32_t y = r->inflight[i];
-    if (y > after) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
+  for (unsigned i = 0; i < r->k; i++) {
+    const batch_slot *b = &r->bslot[i];
+    uint32_t end = atomic_load_explicit(&b->end, memory_order_relaxed); /* ours: the lock */
+    for (uint32_t j = 0; j < end; j++) {
+      uint32_t y = b->items[j];
+      if (y > after) atomic_store_explicit(&r->ns[y].cancel, 1, memory_order_release);
+    }
   }
 }
 
@@ -191,7 +200,7 @@ static void fail_fast_at(dw_run *r, uint32_t x, worker *w) {
     uint32_t y = r->rwait.v[i];
     if (y <= x) continue;
     stack_remove(&r->rwait, y);
-    dw_sched_resolve(r, y, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", w);
+    dw_sched_resolve(r, y, DW_PROC_CANCELLED, REASON_FAIL_FAST, w);
   }
 }
 
@@ -268,6 +277,7 @@ void dw_sched_run_attempt(dw_run *r, uint32_t x, worker_clock *wc, attempt_out *
   dw_call_init(c, pn->id, o->in ? o->in->data : NULL, o->in ? o->in->len : 0, pn->options);
   c->attempt = s->attempts;
   c->cancel = &s->cancel;
+  c->budget = &r->mem;
   o->t_start = wc->fresh ? wc->last : dw_ticks(r->rate);
   if (s->attempts == 1) s->start_ns = o->t_start - r->t0_ticks; /* ticks until the result */
   if (pn->timeout > 0) {
@@ -275,10 +285,15 @@ void dw_sched_run_attempt(dw_run *r, uint32_t x, worker_clock *wc, attempt_out *
     dw_timer_add(&r->engine->pool, c->deadline_ns, deadline_cb, r, x, s->attempts);
     *armed = true;
   }
+  /* solo: tell the watch (dw_sched_recruit) when this worker is inside an
+   * attempt, during which others would wait */
+  bool watched = atomic_load_explicit(&r->solo, memory_order_relaxed);
+  if (__builtin_expect(watched, 0)) solo_mark(r, true);
   int rc = pn->fn(c, pn->user);
+  if (__builtin_expect(watched, 0)) solo_mark(r, false);
   o->t_end = wc->last = dw_ticks(r->rate);
   wc->fresh = true;
-  o->failed = rc != 0 || c->oom;
+  o->failed = rc != 0 || c->oom; /* (a call over the memory budget is oom too) */
 }
 
 /* What can be done of an attempt's outcome before taking the lock: the
@@ -301,9 +316,14 @@ void dw_sched_prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out 
   s->err_code = 0;
   o->out = NULL;
   o->producer = -1;
+  o->held = 0;
   /* (the local, not o->late: one wide load of both fields just stored
    * stalls on store forwarding) */
   if (o->failed || late) return;
+  /* what is kept is charged to the run's memory budget: a transform's own
+   * payload (an analyzer's is its producer's, charged already) and the
+   * metadata */
+  uint64_t bytes = c->md_bytes;
   if (pn->intent == DW_INTENT_TRANSFORM) {
     size_t len;
     uint8_t *buf = dw_call_take_output(c, &len);
@@ -311,15 +331,39 @@ void dw_sched_prepare_outcome(dw_run *r, uint32_t x, unsigned slot, attempt_out 
     o->out = len ? dw_payload_adopt(buf, len) : (free(buf), NULL);
     o->producer = (int32_t)x;
     if (len && !o->out) c->oom = true;
+    bytes += len;
   } else {
     o->out = o->in; /* borrowed: see node_state.out */
     o->producer = o->from >= 0 ? r->ns[o->from].producer : -1;
+  }
+  if (bytes && !c->oom) {
+    if (budget_take(&r->mem, bytes)) {
+      o->held = bytes;
+    } else {
+      c->over_budget = c->oom = true; /* (oom: the attempt failed) */
+      c->over_bytes = bytes;
+    }
   }
   if (c->oom) {
     if (o->producer == (int32_t)x) dw_payload_unref(o->out);
     o->out = NULL;
     o->failed = 1;
   }
+}
+
+/* The error of an attempt that the run's memory budget refused: what it
+ * asked for, what the run held, the limit and the key that sets it. */
+char *budget_message(const dw_mem_budget *b, uint64_t wanted) {
+  char buf[400];
+  double mib = 1024.0 * 1024.0;
+  uint64_t held = atomic_load_explicit(&b->held, memory_order_relaxed);
+  snprintf(buf, sizeof buf,
+           "run memory limit reached: keeping this output and its metadata (%.1f MiB) would take "
+           "what the run holds (%.1f MiB of outputs and metadata) past "
+           "executor_options.max_run_memory_mb = %u (MiB); raise it in the pipeline if the run "
+           "really needs more",
+           (double)wanted / mib, (double)held / mib, (unsigned)b->limit_mb);
+  return strdup(buf);
 }
 
 /* Record an attempt's outcome (under the lock), prepared by
@@ -333,6 +377,16 @@ uint64_t dw_sched_finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *
   bool timed_out = s->timed_out || o->late;
   s->timed_out = false;
   if (!o->failed && !timed_out) {
+    if (r->failure == DW_FAILURE_FAIL_FAST && x > horizon(r)) {
+      /* it succeeded, but only once an earlier-ranked processor had
+       * failed: discarded (a result that succeeded before is kept) */
+      budget_give(&r->mem, o->held);
+      if (o->producer == (int32_t)x) dw_payload_unref(o->out);
+      o->out = NULL;
+      o->to_clear = true; /* its metadata */
+      dw_sched_resolve(r, x, DW_PROC_CANCELLED, REASON_FAIL_FAST, w);
+      return 0;
+    }
     s->out = o->out;
     s->producer = o->producer;
     s->md = c->md;
@@ -340,12 +394,10 @@ uint64_t dw_sched_finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *
     c->md = NULL;
     c->md_n = 0;
     o->to_clear = true;
-    if (r->failure == DW_FAILURE_FAIL_FAST && x > horizon(r))
-      dw_sched_resolve(r, x, DW_PROC_CANCELLED, "fail_fast: an earlier processor failed", w);
-    else
-      dw_sched_resolve(r, x, DW_PROC_SUCCEEDED, NULL, w);
+    dw_sched_resolve(r, x, DW_PROC_SUCCEEDED, NULL, w);
     return 0;
   }
+  budget_give(&r->mem, o->held);
   if (o->producer == (int32_t)x) dw_payload_unref(o->out); /* timed out after all: dropped */
   o->out = NULL;
   /* a failed attempt: say why */
@@ -355,6 +407,10 @@ uint64_t dw_sched_finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *
     snprintf(buf, sizeof buf, "timed out after %g s (attempt %u of %u)", pn->timeout, s->attempts,
              pn->retries + 1);
     s->err_msg = strdup(buf);
+  } else if (c->over_budget) {
+    /* (before a processor's own "out of memory": the budget refused it) */
+    s->err_code = 507;
+    s->err_msg = budget_message(&r->mem, c->over_bytes);
   } else if (c->oom) {
     s->err_code = 500;
     s->err_msg = strdup("out of memory");
@@ -362,20 +418,24 @@ uint64_t dw_sched_finish_attempt(dw_run *r, uint32_t x, worker *w, attempt_out *
     s->err_code = c->err_code ? c->err_code : 500;
     s->err_msg = strdup(c->err_msg ? c->err_msg : "processor failed without a message");
   }
+  bool over_budget = c->over_budget;
   dw_call_clear(c);
   if (gated(r, x)) {
     dw_sched_resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), w);
     return 0;
   }
   /* (reactive: room for every processor on the list that brings retries
-   * back, so that putting one there cannot fail) */
-  if (s->attempts <= pn->retries && (!r->steal || stack_reserve(&r->inject, r->n) == 0) &&
-      stack_push(&r->rwait, x) == 0) {
+   * back, so that putting one there cannot fail). The memory budget is not
+   * retried: what the run holds does not shrink while it runs. */
+  if (s->attempts <= pn->retries && !over_budget &&
+      (!r->steal || stack_reserve(&r->inject, r->n) == 0) && stack_push(&r->rwait, x) == 0) {
     s->state = NS_RETRY_WAIT;
     return backoff_ns(r, s->attempts);
   }
-  dw_sched_resolve(r, x, DW_PROC_FAILED, NULL, w);
+  /* fail_fast: the horizon first, so that no dependent of x is released
+   * below it (reactive's workers take what resolve releases at once) */
   if (r->failure == DW_FAILURE_FAIL_FAST) fail_fast_at(r, x, w);
+  dw_sched_resolve(r, x, DW_PROC_FAILED, NULL, w);
   return 0;
 }
 
@@ -429,6 +489,7 @@ void dw_result_release_states(dw_result *res) {
 
 static void run_free(dw_run *r) {
   dw_states_free(r->ns, r->n); /* NULL once a result took them */
+  dw_pipeline_unref((dw_pipeline *)r->p);
   if (r->dq)
     for (unsigned i = 0; i < r->k; i++) dw_deque_free(&r->dq[i]);
   free(r->dq);
@@ -437,8 +498,7 @@ static void run_free(dw_run *r) {
   free(r->rwait.v);
   free(r->retryq.v);
   free(r->work_list);
-  free(r->inflight);
-  free(r->ninflight);
+  free(r->bslot);
   dw_bitq_free(&r->ready);
   free(r->bucket);
   free(r->bucket_fill);
@@ -477,7 +537,8 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   memset(r, 0, sizeof *r);
   atomic_init(&r->refs, 1);
   r->engine = e;
-  r->p = p;
+  /* the run holds the pipeline: the caller may free it before the run ends */
+  r->p = dw_pipeline_ref(p);
   r->n = p->n;
   r->strategy = opts->strategy >= 0 ? (dw_strategy)opts->strategy : p->spec->strategy;
   r->hybrid = r->strategy == DW_STRATEGY_HYBRID;
@@ -498,7 +559,9 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->hostname = opts->hostname ? opts->hostname : e->hostname;
   r->rate = dw_tick_rate_get();
   r->steal = r->strategy == DW_STRATEGY_REACTIVE;
-  r->asym = r->steal && dw_fence_asymmetric();
+  r->asym = r->k > 1 && dw_fence_asymmetric();
+  r->mem.limit = (uint64_t)p->spec->max_run_memory_mb << 20;
+  r->mem.limit_mb = p->spec->max_run_memory_mb;
   r->unresolved = r->n;
   atomic_init(&r->left, r->n);
   atomic_init(&r->fail_rank, r->n);
@@ -515,7 +578,13 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   pthread_mutexattr_settype(&ma, adaptive ? PTHREAD_MUTEX_ADAPTIVE_NP : PTHREAD_MUTEX_NORMAL);
   pthread_mutex_init(&r->mu, &ma);
   pthread_mutexattr_destroy(&ma);
-  pthread_cond_init(&r->cv, NULL);
+  /* (monotonic: an idle worker may wait on cv with a deadline, see
+   * exec/run_queue.c) */
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&r->cv, &ca);
+  pthread_condattr_destroy(&ca);
   pthread_cond_init(&r->done_cv, NULL);
   size_t n1 = r->n ? r->n : 1;
   r->input = dw_payload_copy(input ? input : "", input ? len : 0);
@@ -523,9 +592,9 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   if (!r->ns) r->ns = calloc(n1, sizeof *r->ns);
   /* reactive: one work list per worker and one for under the lock */
   r->work_list = malloc(n1 * (r->steal ? r->k + 1 : 1) * sizeof *r->work_list);
-  r->inflight = malloc((size_t)r->k * DW_BATCH * sizeof *r->inflight);
-  r->ninflight = calloc(r->k, sizeof *r->ninflight);
-  if (!r->input || !r->ns || !r->work_list || !r->inflight || !r->ninflight) goto fail;
+  r->bslot = aligned_alloc(_Alignof(batch_slot), r->k * sizeof *r->bslot);
+  if (!r->input || !r->ns || !r->work_list || !r->bslot) goto fail;
+  memset(r->bslot, 0, r->k * sizeof *r->bslot);
   switch (r->strategy) {
     case DW_STRATEGY_LEVEL: {
       size_t nl = p->nlevels ? p->nlevels : 1;
@@ -560,14 +629,15 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
    * system call and an interrupt, and every line the run touches would
    * move between two caches), and a long one loses about JOIN_NS of its
    * other workers. One long attempt is allowed: a preempted attempt looks
-   * long, and one long processor among small ones loses only the small
-   * work that could have run beside it. If processors turn out long after
-   * all, the others are recruited when the first returns (so at most its
-   * time is lost), and the next run starts them at once. */
+   * long. If processors turn out long after all, a watch on the engine's
+   * timer thread brings the others in when the run is JOIN_NS old, even
+   * while the calling thread is inside a long attempt (dw_sched_recruit),
+   * so that what is ready beside it waits no longer than that; and the
+   * next run starts them at once. */
   r->long_ticks = r->rate->tsc ? (uint64_t)(SOLO_ATTEMPT_NS * r->rate->per_ns) : SOLO_ATTEMPT_NS;
   if (caller && r->k > 1 && atomic_load_explicit(&p->runs, memory_order_relaxed) &&
       atomic_load_explicit(&p->last_nlong, memory_order_relaxed) <= 1) {
-    r->solo = true;
+    atomic_store_explicit(&r->solo, true, memory_order_relaxed);
     r->join_ticks = r->rate->tsc ? (uint64_t)(JOIN_NS * r->rate->per_ns) : JOIN_NS;
   }
   /* The states start zeroed: nothing per processor to set up. The entry
@@ -581,7 +651,7 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
     uint32_t x = p->level_nodes[p->level_off[0] + (lifo ? nsrc - 1 - i : i)];
     r->ns[x].state = NS_READY;
     if ((lifo ? dw_deque_push(&r->dq[slot], x) : dw_queue_push(r, x)) != 0) goto fail;
-    if (lifo && !r->solo) slot = (slot + 1) % r->k;
+    if (lifo && !atomic_load_explicit(&r->solo, memory_order_relaxed)) slot = (slot + 1) % r->k;
   }
   if (r->n == 0) r->finished = true;
   r->t0 = dw_now_ns();
@@ -602,9 +672,39 @@ static int add_workers(dw_run *r, unsigned count) {
   return q;
 }
 
+/* End the solo start: bring the other workers in, once, whichever of the
+ * solo worker and its watch comes first. */
 void dw_sched_recruit(dw_run *r) {
-  r->solo = false; /* before any helper exists: they never see it true */
+  /* before any helper exists: they never see it true */
+  atomic_store_explicit(&r->solo, false, memory_order_relaxed);
+  if (atomic_exchange_explicit(&r->recruited, true, memory_order_acq_rel)) return;
   add_workers(r, r->k - 1);
+}
+
+/* The solo worker found join_due set when it entered or left an attempt
+ * (solo_mark): the watch may have recruited the others already, so from
+ * here on this worker counts dependencies as one of several. */
+void dw_sched_solo_join(dw_run *r) { dw_sched_recruit(r); }
+
+/* The watch of a solo start, on the engine's timer thread once the run is
+ * JOIN_NS old: a run whose calling thread is inside an attempt then gets
+ * its other workers at once, since whatever is ready beside that attempt
+ * would otherwise wait for its end. The workers come in only while the
+ * solo worker is inside an attempt, where it counts no dependencies: it
+ * says when it enters and leaves one (solo_mark), and the store-then-look
+ * on both sides (the heavy fence here) makes one of the two see the other.
+ * If this one sees it outside an attempt, it leaves join_due for it to
+ * find when it enters the next. */
+static void solo_watch_cb(void *owner, uint32_t a, uint32_t b) {
+  (void)a;
+  (void)b;
+  dw_run *r = owner;
+  if (atomic_load_explicit(&r->recruited, memory_order_acquire) ||
+      atomic_load_explicit(&r->done_pub, memory_order_acquire))
+    return;
+  atomic_store_explicit(&r->join_due, true, memory_order_seq_cst);
+  dw_fence_heavy();
+  if (atomic_load_explicit(&r->in_attempt, memory_order_seq_cst)) dw_sched_recruit(r);
 }
 
 dw_run *dw_run_start(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
@@ -634,7 +734,7 @@ void dw_run_cancel(dw_run *r) {
     while (r->rwait.n) {
       uint32_t y = r->rwait.v[--r->rwait.n];
       if (!r->steal) {
-        dw_sched_resolve(r, y, DW_PROC_CANCELLED, "the run was cancelled", NULL);
+        dw_sched_resolve(r, y, DW_PROC_CANCELLED, REASON_CANCEL, NULL);
         continue;
       }
       r->ns[y].state = NS_READY;
@@ -669,9 +769,13 @@ dw_result *dw_pipeline_run(dw_engine *e, const dw_pipeline *p, const void *input
   if (!r) return NULL;
   if (!r->finished) {
     /* the calling thread is worker 0; the pool supplies the others, now or
-     * (solo) once the run has lasted: see run_new */
+     * (solo) once the run has lasted: see run_new. The watch is dropped by
+     * dw_run_wait with the run's other timers. */
     atomic_store(&r->next_slot, 1);
-    if (!r->solo) add_workers(r, r->k - 1);
+    if (!atomic_load_explicit(&r->solo, memory_order_relaxed))
+      add_workers(r, r->k - 1);
+    else if (dw_timer_add(&e->pool, r->t0 + JOIN_NS, solo_watch_cb, r, 0, 0) != 0)
+      dw_sched_recruit(r); /* no watch: no solo start */
     take_part(r, 0);
   }
   return dw_run_wait(r);
@@ -713,15 +817,17 @@ static dw_result *build_result(dw_run *r) {
         break;
       }
   } else {
-    /* fail_fast: everything ranked after the first failure is cancelled,
-     * even what ran concurrently with it, so every executor reports the
-     * same. */
+    /* fail_fast: a processor that had succeeded when the failure came keeps
+     * its result, whatever its rank (PIPELINES 4.2). Every other processor
+     * ranked after the lowest-ranked failure is cancelled, for one reason,
+     * whether it never started, was stopped, failed beside the failure or
+     * finished after it: what it did is discarded (no attempts, time or
+     * error), so every executor reports it alike. */
     uint32_t first_failed = r->failure == DW_FAILURE_FAIL_FAST ? horizon(r) : n;
     for (uint32_t x = 0; x < n; x++) {
       node_state *s = &res->ns[x];
-      if (x > first_failed) {
-        /* as if never started: what ran beside the failure is discarded */
-        if (s->attempts) s->reason = "fail_fast: ran beside an earlier-ranked failure; discarded";
+      if (x > first_failed && s->status != DW_PROC_SUCCEEDED) {
+        s->reason = REASON_FAIL_FAST;
         s->status = DW_PROC_CANCELLED;
         s->attempts = 0;
         s->dur_ns = 0;

@@ -48,6 +48,22 @@ typedef struct current_slot {
   _Alignas(64) _Atomic uint32_t x;
 } current_slot;
 
+/* work_queue and level: the processors a worker took under the lock, to
+ * run one after the other outside it. The others may see them: the items
+ * before `end` are this worker's, and a fail_fast horizon or a cancel raises
+ * their cancel flags (under the lock). The owner claims each item before it
+ * starts it (next = index + 1); an idle worker that sees the owner make no
+ * progress takes back the unclaimed ones by lowering `end` under the lock
+ * (exec/run_queue.c: claim and steal_batch), so that a ready processor is
+ * never held back behind a long one. On a cache line of its own: the owner
+ * stores next at every item. */
+typedef struct batch_slot {
+  _Alignas(64) _Atomic uint32_t next; /* items claimed by the owner */
+  _Atomic uint32_t end;               /* written under the lock only */
+  uint32_t gen;                       /* under the lock: changes with every batch */
+  uint32_t items[DW_BATCH];           /* under the lock */
+} batch_slot;
+
 /* What a worker carries between its processors. */
 typedef struct worker {
   unsigned slot;
@@ -65,7 +81,7 @@ typedef struct worker {
 struct dw_run {
   atomic_uint refs;
   dw_engine *engine;
-  const dw_pipeline *p;
+  const dw_pipeline *p; /* a reference (dw_pipeline_ref), dropped when the run is freed */
   uint32_t n;
   dw_strategy strategy; /* the executor that runs (hybrid resolved) */
   bool hybrid;          /* hybrid was asked for: report its reason */
@@ -77,15 +93,23 @@ struct dw_run {
   uint64_t t0;       /* dw_now_ns() at the start */
   uint64_t t0_ticks; /* the same moment in clock ticks (exec/clock.h) */
   /* The calling thread runs alone until the run is join_ticks old (see
-   * run_new); it clears solo before any other worker starts, so the
-   * others only ever see it false. */
-  bool solo;
+   * run_new and dw_sched_recruit); solo is cleared before any other worker
+   * starts, so the others only ever see it false. */
+  atomic_bool solo;
   uint64_t join_ticks;
   uint64_t long_ticks; /* an attempt longer than this is a long one */
   atomic_uint nlong;   /* long attempts so far */
   const dw_tick_rate *rate;
   dw_payload *input;
   const char *hostname;
+  /* The solo start's watch (dw_sched_recruit): the timer sets join_due
+   * when the run has lasted JOIN_NS; the solo worker says whether it is in
+   * an attempt; recruited makes sure the others are brought in once. */
+  _Alignas(64) atomic_bool in_attempt;
+  atomic_bool join_due;
+  atomic_bool recruited;
+  /* outputs and metadata kept, against executor_options.max_run_memory_mb */
+  _Alignas(64) dw_mem_budget mem;
 
   _Alignas(64) pthread_mutex_t mu;
   pthread_cond_t cv;      /* workers waiting for work */
@@ -106,14 +130,12 @@ struct dw_run {
   atomic_uint fail_rank; /* lowest failed rank (fail_fast); n if none */
   stack rwait;           /* under the lock: processors waiting for a retry */
   atomic_uint next_slot;
-  /* What each worker took out of the lock: inflight[slot * DW_BATCH + i],
-   * ninflight[slot] of them. Written and read only under the lock (a worker
-   * publishes its batch before it drops the lock, and withdraws it once it
-   * holds the lock again), so fail_fast_at and dw_run_cancel see every
-   * processor that may run outside it and raise their cancel flags; a
+  /* What each worker took out of the lock (work_queue and level), one slot
+   * per worker: published before the worker drops the lock and withdrawn
+   * once it holds it again, so that fail_fast_at and dw_run_cancel see
+   * every processor that may run outside it and raise their cancel flags; a
    * worker reads a processor's flag before it starts it. */
-  uint32_t *inflight;
-  unsigned *ninflight;
+  batch_slot *bslot;
   node_state *ns;
   uint32_t *work_list; /* dw_sched_resolve()'s work lists */
 
@@ -129,8 +151,9 @@ struct dw_run {
 
   /* reactive (exec/run_steal.c) */
   bool steal;
-  bool asym;                     /* exec/fence.h: publishing current needs no fence */
-  dw_deque *dq;                  /* one per worker */
+  bool asym;    /* exec/fence.h: publishing current (reactive) or claiming a batch item (the
+                   queues) needs no fence, and the solo worker's in_attempt neither */
+  dw_deque *dq; /* one per worker */
   current_slot *current;         /* per worker: the processor it runs, NO_PROC */
   _Alignas(64) atomic_uint left; /* unresolved, less what workers hold in nres */
   atomic_uint oks;               /* succeeded, as flushed by workers */
@@ -187,15 +210,57 @@ static inline bool gated(const dw_run *r, uint32_t x) {
   return cancelled(r) || (r->failure == DW_FAILURE_FAIL_FAST && x > horizon(r));
 }
 
+/* The reasons of processors that did not run to a result for the run's
+ * sake: every executor gives the same text (PIPELINES 4.2). */
+#define REASON_CANCEL "the run was cancelled"
+#define REASON_FAIL_FAST "fail_fast: an earlier processor failed"
+
 static inline const char *gate_reason(const dw_run *r) {
-  return cancelled(r) ? "the run was cancelled" : "fail_fast: an earlier processor failed";
+  return cancelled(r) ? REASON_CANCEL : REASON_FAIL_FAST;
+}
+
+/* ------------------------------------------------------- memory budget */
+
+/* Charge bytes to the budget: false (and nothing charged) when they would
+ * take it past its limit. */
+static inline bool budget_take(dw_mem_budget *b, uint64_t bytes) {
+  uint64_t held = atomic_fetch_add_explicit(&b->held, bytes, memory_order_relaxed);
+  if (bytes <= b->limit && held <= b->limit - bytes) return true;
+  atomic_fetch_sub_explicit(&b->held, bytes, memory_order_relaxed);
+  return false;
+}
+
+static inline void budget_give(dw_mem_budget *b, uint64_t bytes) {
+  if (bytes) atomic_fetch_sub_explicit(&b->held, bytes, memory_order_relaxed);
+}
+
+/* exec/run.c: the error of an attempt the budget refused (malloc'd). */
+char *budget_message(const dw_mem_budget *b, uint64_t wanted);
+
+/* --------------------------------------------------------- solo start */
+
+/* The solo worker enters (in true) or leaves an attempt. A store, then a
+ * look at join_due: paired with the watch's store of join_due and look at
+ * in_attempt (solo_watch_cb in exec/run.c), one of the two sees the other's. With
+ * an asymmetric fence (exec/fence.h) the watch's side carries the cost. */
+void dw_sched_solo_join(dw_run *r);
+static inline void solo_mark(dw_run *r, bool in) {
+  if (r->asym) {
+    atomic_store_explicit(&r->in_attempt, in, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+  } else {
+    atomic_store_explicit(&r->in_attempt, in, memory_order_seq_cst);
+  }
+  if (atomic_load_explicit(&r->join_due, r->asym ? memory_order_relaxed : memory_order_seq_cst))
+    dw_sched_solo_join(r);
 }
 
 /* ------------------------------------------------------------- attempts */
 
 typedef struct attempt_out {
   int failed;
-  bool late; /* past its deadline when it returned */
+  bool late;     /* past its deadline when it returned */
+  uint64_t held; /* bytes charged to the run's memory budget */
   dw_call call;
   uint64_t t_start, t_end;
   int32_t from;    /* the dependency that fed it, -1: the run's input */
@@ -238,10 +303,14 @@ enum { SPIN_NS = 50000, SPIN_ROUNDS = 4 };
 void dw_sched_recruit(dw_run *r);
 
 /* After an attempt that took d ticks and ended at `now`: count it if it
- * was long, and end a solo start that has lasted. */
-static inline void dw_sched_after_attempt(dw_run *r, uint64_t d, uint64_t now) {
-  if (d > r->long_ticks) atomic_fetch_add_explicit(&r->nlong, 1, memory_order_relaxed);
-  if (r->solo && now - r->t0_ticks >= r->join_ticks) dw_sched_recruit(r);
+ * was long, and end a solo start that has lasted. Returns whether it was
+ * long. */
+static inline bool dw_sched_after_attempt(dw_run *r, uint64_t d, uint64_t now) {
+  bool is_long = d > r->long_ticks;
+  if (is_long) atomic_fetch_add_explicit(&r->nlong, 1, memory_order_relaxed);
+  if (atomic_load_explicit(&r->solo, memory_order_relaxed) && now - r->t0_ticks >= r->join_ticks)
+    dw_sched_recruit(r);
+  return is_long;
 }
 bool dw_sched_spin(dw_run *r, bool (*seen_work)(dw_run *));
 

@@ -660,31 +660,152 @@ static const char *FAILING =
     "    depends_on: [g, b]\n"
     "  - id: k\n    type: local\n    processor: token_counter\n    depends_on: [b]\n";
 
+#define REASON_FF "fail_fast: an earlier processor failed"
+
+/* Statuses and reasons of one fail_fast run of FAILING. b and k (ranked
+ * after f) may have succeeded before f failed — their results are then
+ * kept, exactly as they would be — or they are cancelled; g and h, which
+ * wait for f, are always cancelled, and every cancelled processor gives the
+ * same reason on every executor. */
+static void check_failing_fail_fast(const dw_result *r) {
+  CHECK(r && dw_result_count(r) == 6, "no result or not 6 processors");
+  check_proc(dw_result_processor(r, 0), &(exp_proc)OK("a", "HELLO WORLD", NULL));
+  check_proc(dw_result_processor(r, 1), &(exp_proc)FAILED("f", 422, 1));
+  check_proc(dw_result_processor(r, 2), &(exp_proc)CANCELLED("g"));
+  check_proc(dw_result_processor(r, 4), &(exp_proc)CANCELLED("h"));
+  const dw_proc_report *b = dw_result_processor(r, 3), *k = dw_result_processor(r, 5);
+  if (b->status == DW_PROC_SUCCEEDED)
+    check_proc(b, &(exp_proc)OK("b", "<HELLO WORLD>", NULL));
+  else
+    check_proc(b, &(exp_proc)CANCELLED("b"));
+  if (k->status == DW_PROC_SUCCEEDED) {
+    CHECK(b->status == DW_PROC_SUCCEEDED, "k succeeded without b");
+    check_proc(k, &(exp_proc)OK("k", "<HELLO WORLD>", "char_count=13;word_count=2;line_count=1"));
+  } else {
+    check_proc(k, &(exp_proc)CANCELLED("k"));
+  }
+  for (size_t i = 0; i < 6; i++) {
+    const dw_proc_report *pr = dw_result_processor(r, i);
+    if (pr->status == DW_PROC_CANCELLED)
+      CHECK(pr->reason && !strcmp(pr->reason, REASON_FF), "%s: reason \"%s\", expected \"%s\"",
+            pr->id, pr->reason ? pr->reason : "(none)", REASON_FF);
+  }
+  CHECK(dw_result_status(r) == DW_RUN_FAILED, "run status %s",
+        dw_run_status_name(dw_result_status(r)));
+  size_t len;
+  const uint8_t *out = dw_result_output(r, &len);
+  check_output("run", out, len, b->status == DW_PROC_SUCCEEDED ? "<HELLO WORLD>" : "HELLO WORLD");
+}
+
 static void test_fail_fast(void **state) {
   (void)state;
-  expect e = EXPECT(DW_RUN_FAILED, "HELLO WORLD", OK("a", "HELLO WORLD", NULL), FAILED("f", 422, 1),
-                    CANCELLED("g"), CANCELLED("b"), CANCELLED("h"), CANCELLED("k"));
-  run_yaml("fail_fast", FAILING, "hello world", -1, &e);
-  run_yaml("fail_fast (option)", FAILING, "hello world", DW_FAILURE_FAIL_FAST, &e);
+  for (int fs = -1; fs <= 0; fs++) { /* the pipeline's, then the option */
+    dw_pipeline *p = load("fail_fast", FAILING);
+    for (int s = 0; s < 4; s++)
+      for (unsigned mc = 1; mc <= 4; mc *= 2) {
+        snprintf(g_ctx, sizeof g_ctx, "fail_fast%s, %s, max_concurrency %u",
+                 fs < 0 ? "" : " (option)", dw_strategy_name(STRATEGIES[s]), mc);
+        dw_run_options o;
+        options(&o, STRATEGIES[s], mc, fs);
+        dw_result *r = dw_pipeline_run(g_engine, p, "hello world", 11, &o);
+        check_failing_fail_fast(r);
+        dw_result_free(r);
+      }
+    dw_pipeline_free(p);
+  }
 
   /* A processor ranked before the failing one keeps its result even when it
-   * finishes after the failure; one ranked after it is cancelled. */
+   * finishes after the failure; one ranked after it that waits for it is
+   * cancelled. */
   const char *lower_kept =
       "processors:\n"
       "  - id: s\n    type: local\n    processor: slow\n    options: {ms: \"40\"}\n"
       "  - id: f\n    type: local\n    processor: boom\n"
-      "  - id: u\n    type: local\n    processor: change_text_case_upper\n";
+      "  - id: u\n    type: local\n    processor: change_text_case_upper\n"
+      "    depends_on: [f]\n";
   expect e2 =
       EXPECT(DW_RUN_FAILED, "hello~", OK("s", "hello~", NULL), FAILED("f", 422, 1), CANCELLED("u"));
   run_yaml("fail_fast keeps lower ranks", lower_kept, "hello", -1, &e2);
 
+  /* Ranked after the failure and never done before it came: s spins until it
+   * is told to stop (so it cannot succeed first), its result is discarded;
+   * g and u never start. f ranks first among the entry points (g gives it
+   * as long a path as s's), so one worker starts it first. */
   const char *higher_cancelled =
       "processors:\n"
       "  - id: f\n    type: local\n    processor: boom\n"
-      "  - id: s\n    type: local\n    processor: slow\n    options: {ms: \"5\"}\n"
-      "  - id: u\n    type: local\n    processor: change_text_case_upper\n";
-  expect e3 = EXPECT(DW_RUN_FAILED, "hello", FAILED("f", 422, 1), CANCELLED("s"), CANCELLED("u"));
+      "  - id: g\n    type: local\n    processor: reverse_text\n    depends_on: [f]\n"
+      "  - id: s\n    type: local\n    processor: spin\n"
+      "  - id: u\n    type: local\n    processor: change_text_case_upper\n"
+      "    depends_on: [s]\n";
+  expect e3 = EXPECT(DW_RUN_FAILED, "hello", FAILED("f", 422, 1), CANCELLED("g"), CANCELLED("s"),
+                     CANCELLED("u"));
   run_yaml("fail_fast cancels higher ranks", higher_cancelled, "hello", -1, &e3);
+}
+
+/* PIPELINES 4.2: results that succeeded are kept whatever the strategy.
+ * Under fail_fast, processors ranked after the failing one that succeeded
+ * before it failed (f fails after 150 ms) are reported succeeded, with their
+ * output and metadata, and the run's output is the highest-ranked such
+ * transform's; with one worker, f runs first and they are cancelled. Every
+ * executor, and each gives the same reason for a cancelled processor. */
+static void test_fail_fast_keeps_successes(void **state) {
+  (void)state;
+  const char *yaml =
+      "processors:\n"
+      "  - id: f\n    type: local\n    processor: boom\n    options: {ms: \"150\"}\n"
+      "  - id: t\n    type: local\n    processor: token_counter\n"
+      "  - id: u\n    type: local\n    processor: change_text_case_upper\n";
+  expect kept =
+      EXPECT(DW_RUN_FAILED, "HELLO", FAILED("f", 422, 1),
+             OK("t", "hello", "char_count=5;word_count=1;line_count=1"), OK("u", "HELLO", NULL));
+  expect alone =
+      EXPECT(DW_RUN_FAILED, "hello", FAILED("f", 422, 1), CANCELLED("t"), CANCELLED("u"));
+  for (int s = 0; s < 4; s++) {
+    /* a fresh pipeline for each executor, and a second run of it: the
+     * second starts on the calling thread alone (the first had one long
+     * attempt), and its other workers must still take t and u while f runs */
+    dw_pipeline *p = load("keeps successes", yaml);
+    for (int round = 0; round < 2; round++)
+      for (unsigned mc = 1; mc <= 4; mc *= 2) {
+        snprintf(g_ctx, sizeof g_ctx, "fail_fast keeps successes, %s, max_concurrency %u, run %d",
+                 dw_strategy_name(STRATEGIES[s]), mc, round + 1);
+        dw_run_options o;
+        options(&o, STRATEGIES[s], mc, -1);
+        dw_result *r = dw_pipeline_run(g_engine, p, "hello", 5, &o);
+        check_result(r, mc == 1 ? &alone : &kept);
+        for (size_t i = 0; mc == 1 && i < 3; i++) {
+          const dw_proc_report *pr = dw_result_processor(r, i);
+          if (pr->status == DW_PROC_CANCELLED)
+            CHECK(pr->reason && !strcmp(pr->reason, REASON_FF), "%s: reason \"%s\"", pr->id,
+                  pr->reason ? pr->reason : "(none)");
+        }
+        dw_result_free(r);
+      }
+    dw_pipeline_free(p);
+  }
+  /* one that was running when f failed and returned a result after it (spin
+   * succeeds once told to stop): discarded, cancelled for the same reason,
+   * no attempt counted — one worker or several */
+  const char *beside =
+      "processors:\n"
+      "  - id: f\n    type: local\n    processor: boom\n    options: {ms: \"30\"}\n"
+      "  - id: s\n    type: local\n    processor: spin\n";
+  expect e = EXPECT(DW_RUN_FAILED, "hello", FAILED("f", 422, 1), CANCELLED("s"));
+  dw_pipeline *p = load("beside", beside);
+  for (int s = 0; s < 4; s++)
+    for (unsigned mc = 1; mc <= 2; mc++) {
+      snprintf(g_ctx, sizeof g_ctx, "fail_fast discards what ran beside, %s, max_concurrency %u",
+               dw_strategy_name(STRATEGIES[s]), mc);
+      dw_run_options o;
+      options(&o, STRATEGIES[s], mc, -1);
+      dw_result *r = dw_pipeline_run(g_engine, p, "hello", 5, &o);
+      check_result(r, &e);
+      const char *why = dw_result_processor(r, 1)->reason;
+      CHECK(why && !strcmp(why, REASON_FF), "s: reason \"%s\"", why ? why : "(none)");
+      dw_result_free(r);
+    }
+  dw_pipeline_free(p);
 }
 
 static void test_continue_on_error(void **state) {
@@ -1173,6 +1294,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_intent_override),
       cmocka_unit_test(test_metadata),
       cmocka_unit_test(test_fail_fast),
+      cmocka_unit_test(test_fail_fast_keeps_successes),
       cmocka_unit_test(test_continue_on_error),
       cmocka_unit_test(test_best_effort),
       cmocka_unit_test(test_failure_codes),

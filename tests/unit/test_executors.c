@@ -67,6 +67,34 @@ static int busy_input(dw_call *c, void *user) {
   return 0;
 }
 
+/* Sleeps as many ms as its input says when its option nap is set, else
+ * returns at once; an analyzer (for runs of a pipeline that are fast, then
+ * slow, with the same processors). */
+static int nap_input(dw_call *c, void *user) {
+  (void)user;
+  if (!dw_call_option(c, "nap")) return 0;
+  size_t len;
+  const uint8_t *in = dw_call_input(c, &len);
+  char buf[16] = {0};
+  memcpy(buf, in, len < sizeof buf - 1 ? len : sizeof buf - 1);
+  double until = now_us() + 1000.0 * (double)atol(buf);
+  while (now_us() < until) { /* (a sleep may end early on a signal) */
+    struct timespec ts = {0, 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
+/* Sleeps option ms (for ids that record() cannot index), outputs one byte. */
+static int sleeper(dw_call *c, void *user) {
+  (void)user;
+  const char *ms = dw_call_option(c, "ms");
+  long v = ms ? atol(ms) : 0;
+  struct timespec ts = {v / 1000, (v % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+  return dw_call_set_output(c, "x", 1);
+}
+
 static dw_engine *engine(void) {
   dw_engine *e = dw_engine_new(NULL);
   assert_non_null(e);
@@ -76,6 +104,10 @@ static dw_engine *engine(void) {
   assert_int_equal(dw_engine_register(e, &q), 0);
   dw_processor_def s = {"busy_input", DW_INTENT_ANALYZE, busy_input, NULL, "busy", NULL};
   assert_int_equal(dw_engine_register(e, &s), 0);
+  dw_processor_def n = {"nap_input", DW_INTENT_ANALYZE, nap_input, NULL, "naps", NULL};
+  assert_int_equal(dw_engine_register(e, &n), 0);
+  dw_processor_def z = {"sleeper", DW_INTENT_TRANSFORM, sleeper, NULL, "sleeps", NULL};
+  assert_int_equal(dw_engine_register(e, &z), 0);
   return e;
 }
 
@@ -312,6 +344,111 @@ static void test_solo_start(void **state) {
   dw_engine_free(e);
 }
 
+#define SLEEP(id, deps, ms)                                                                       \
+  "  - {id: " id ", type: local, processor: sleeper, depends_on: [" deps "], options: {ms: \"" ms \
+  "\"}}\n"
+
+/* start_ns of the processor with this id, in ms from the run's start. */
+static double start_ms(const dw_result *r, const char *id) {
+  for (size_t i = 0; i < dw_result_count(r); i++)
+    if (!strcmp(dw_result_processor(r, i)->id, id))
+      return (double)dw_result_processor(r, i)->start_ns / 1e6;
+  fail_msg("no processor %s", id);
+  return 0;
+}
+
+/* work_queue and level hand a worker several ready processors per lock
+ * round trip; that must never hold a ready processor back while a worker
+ * is free. (1) The chain a -> b -> c has the longest path, so work_queue
+ * starts a first, with four of the eight independent x's in the same
+ * batch: b must start when a ends (60 ms), not after the four x's (300 ms).
+ * (2) One level of a long L and three short s's, two workers: the one that
+ * takes L also takes s1, and once the other has run s2 and s3 it must take
+ * s1 over rather than leave it behind L. */
+static void test_batches_hold_nothing_back(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  char chain[2048] =
+      "processors:\n" SLEEP("a", "", "60") SLEEP("b", "a", "60") SLEEP("c", "b", "60");
+  for (int i = 1; i <= 8; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "x%d", i);
+    char line[160];
+    snprintf(line, sizeof line, SLEEP("%s", "", "60"), id);
+    strcat(chain, line);
+  }
+  const char *level = "processors:\n" SLEEP("L", "", "300") SLEEP("s1", "", "40")
+      SLEEP("s2", "", "40") SLEEP("s3", "", "40");
+  dw_run_options o;
+  dw_run_options_init(&o);
+  o.max_concurrency = 2;
+  o.strategy = DW_STRATEGY_WORK_QUEUE;
+  dw_pipeline *p = dw_pipeline_load_string(e, "chain.yaml", chain, strlen(chain), NULL, NULL);
+  assert_non_null(p);
+  dw_result *r = dw_pipeline_run(e, p, "x", 1, &o);
+  assert_int_equal(dw_result_status(r), DW_RUN_SUCCEEDED);
+  double a = start_ms(r, "a"), b = start_ms(r, "b"), c = start_ms(r, "c");
+  if (b - a > 110 || c - a > 170)
+    fail_msg("work_queue: b started %.0f ms and c %.0f ms after a (60 ms each)", b - a, c - a);
+  dw_result_free(r);
+  dw_pipeline_free(p);
+  for (int s = 0; s < 2; s++) {
+    o.strategy = s ? DW_STRATEGY_LEVEL : DW_STRATEGY_WORK_QUEUE;
+    p = dw_pipeline_load_string(e, "level.yaml", level, strlen(level), NULL, NULL);
+    assert_non_null(p);
+    r = dw_pipeline_run(e, p, "x", 1, &o);
+    assert_int_equal(dw_result_status(r), DW_RUN_SUCCEEDED);
+    double latest = 0;
+    const char *ids[3] = {"s1", "s2", "s3"};
+    for (int i = 0; i < 3; i++)
+      if (start_ms(r, ids[i]) > latest) latest = start_ms(r, ids[i]);
+    if (latest > 200)
+      fail_msg("%s: a short processor started at %.0f ms, behind the 300 ms one",
+               dw_strategy_name(o.strategy), latest);
+    dw_result_free(r);
+    dw_pipeline_free(p);
+  }
+  dw_engine_free(e);
+}
+
+/* A solo start (the last run was fast) must not keep ready processors
+ * waiting while the calling thread is inside a long attempt: a sleeps
+ * 200 ms in the last run, and b, ready beside it, starts within a few ms.
+ * Every executor. */
+static void test_solo_start_slow_attempt(void **state) {
+  (void)state;
+  dw_engine *e = engine();
+  const char *y =
+      "processors:\n"
+      "  - {id: a, type: local, processor: nap_input, options: {nap: \"yes\"}}\n"
+      "  - {id: b, type: local, processor: nap_input}\n";
+  for (int s = 0; s < 4; s++) {
+    dw_pipeline *p = dw_pipeline_load_string(e, "solo.yaml", y, strlen(y), NULL, NULL);
+    assert_non_null(p);
+    dw_run_options o;
+    dw_run_options_init(&o);
+    o.max_concurrency = 2;
+    o.strategy = s;
+    for (int run = 0; run < 3; run++) { /* fast runs: the next starts solo */
+      dw_result *r = dw_pipeline_run(e, p, "0", 1, &o);
+      assert_int_equal(dw_result_status(r), DW_RUN_SUCCEEDED);
+      dw_result_free(r);
+    }
+    dw_result *r = dw_pipeline_run(e, p, "200", 3, &o);
+    assert_int_equal(dw_result_status(r), DW_RUN_SUCCEEDED);
+    uint64_t a_us = dw_result_processor(r, 0)->duration_us;
+    /* (durations are in clock ticks, whose measured rate may be off by a
+     * fraction of a per cent) */
+    if (a_us < 190000)
+      fail_msg("%s: a took %llu us", dw_strategy_name(s), (unsigned long long)a_us);
+    double b = start_ms(r, "b");
+    if (b > 50) fail_msg("%s: b started %.1f ms into the run, behind a", dw_strategy_name(s), b);
+    dw_result_free(r);
+    dw_pipeline_free(p);
+  }
+  dw_engine_free(e);
+}
+
 /* The per-processor reports are filled on first use: several threads that
  * ask at once all see the same, complete reports. */
 typedef struct reader_arg {
@@ -392,6 +529,8 @@ int main(void) {
       cmocka_unit_test(test_hybrid_choice),
       cmocka_unit_test(test_total_order_one_worker),
       cmocka_unit_test(test_solo_start),
+      cmocka_unit_test(test_solo_start_slow_attempt),
+      cmocka_unit_test(test_batches_hold_nothing_back),
       cmocka_unit_test(test_reports_concurrent_first_use),
       cmocka_unit_test(test_durations_back_to_back),
   };
