@@ -522,7 +522,7 @@ void dw_run_options_init(dw_run_options *o) {
 }
 
 /* dw_pipeline_run's solo start (see run_new) */
-enum { SOLO_ATTEMPT_NS = 25000, JOIN_NS = 100000 };
+enum { SOLO_ATTEMPT_NS = 25000, JOIN_NS = 100000, WATCH_NS = 2 * JOIN_NS };
 
 /* caller: the calling thread will be worker 0 (dw_pipeline_run). */
 static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, size_t len,
@@ -629,11 +629,11 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
    * system call and an interrupt, and every line the run touches would
    * move between two caches), and a long one loses about JOIN_NS of its
    * other workers. One long attempt is allowed: a preempted attempt looks
-   * long. If processors turn out long after all, a watch on the engine's
-   * timer thread brings the others in when the run is JOIN_NS old, even
-   * while the calling thread is inside a long attempt (dw_sched_recruit),
-   * so that what is ready beside it waits no longer than that; and the
-   * next run starts them at once. */
+   * long. If processors turn out long after all, the first to end after
+   * JOIN_NS brings the others in, and a watch on the engine's timer thread
+   * does it at WATCH_NS if the calling thread is still inside one attempt
+   * (solo_watch_cb), so that what is ready beside a long attempt waits no
+   * longer than that; and the next run starts them at once. */
   r->long_ticks = r->rate->tsc ? (uint64_t)(SOLO_ATTEMPT_NS * r->rate->per_ns) : SOLO_ATTEMPT_NS;
   if (caller && r->k > 1 && atomic_load_explicit(&p->runs, memory_order_relaxed) &&
       atomic_load_explicit(&p->last_nlong, memory_order_relaxed) <= 1) {
@@ -687,14 +687,17 @@ void dw_sched_recruit(dw_run *r) {
 void dw_sched_solo_join(dw_run *r) { dw_sched_recruit(r); }
 
 /* The watch of a solo start, on the engine's timer thread once the run is
- * JOIN_NS old: a run whose calling thread is inside an attempt then gets
+ * WATCH_NS old. An attempt that ended after JOIN_NS recruited the others
+ * (dw_sched_after_attempt), so a run still solo now has its calling thread
+ * inside one attempt that has lasted at least WATCH_NS - JOIN_NS: it gets
  * its other workers at once, since whatever is ready beside that attempt
- * would otherwise wait for its end. The workers come in only while the
- * solo worker is inside an attempt, where it counts no dependencies: it
- * says when it enters and leaves one (solo_mark), and the store-then-look
- * on both sides (the heavy fence here) makes one of the two see the other.
- * If this one sees it outside an attempt, it leaves join_due for it to
- * find when it enters the next. */
+ * would otherwise wait for its end. (Sooner, the watch would mostly catch
+ * short attempts, and its heavy fence interrupts the calling thread.) The
+ * workers come in only while the solo worker is inside an attempt, where it
+ * counts no dependencies: it says when it enters and leaves one
+ * (solo_mark), and the store-then-look on both sides (the heavy fence here)
+ * makes one of the two see the other. If this one sees it outside an
+ * attempt, it leaves join_due for it to find when it enters the next. */
 static void solo_watch_cb(void *owner, uint32_t a, uint32_t b) {
   (void)a;
   (void)b;
@@ -774,7 +777,7 @@ dw_result *dw_pipeline_run(dw_engine *e, const dw_pipeline *p, const void *input
     atomic_store(&r->next_slot, 1);
     if (!atomic_load_explicit(&r->solo, memory_order_relaxed))
       add_workers(r, r->k - 1);
-    else if (dw_timer_add(&e->pool, r->t0 + JOIN_NS, solo_watch_cb, r, 0, 0) != 0)
+    else if (dw_timer_add(&e->pool, r->t0 + WATCH_NS, solo_watch_cb, r, 0, 0) != 0)
       dw_sched_recruit(r); /* no watch: no solo start */
     take_part(r, 0);
   }

@@ -103,7 +103,7 @@ struct dw_run {
   dw_payload *input;
   const char *hostname;
   /* The solo start's watch (dw_sched_recruit): the timer sets join_due
-   * when the run has lasted JOIN_NS; the solo worker says whether it is in
+   * when the run has lasted WATCH_NS; the solo worker says whether it is in
    * an attempt; recruited makes sure the others are brought in once. */
   _Alignas(64) atomic_bool in_attempt;
   atomic_bool join_due;
