@@ -223,6 +223,18 @@ dw_strategy dw_pipeline_hybrid_choice(const dw_pipeline *p, unsigned max_concurr
 
 /* ----------------------------------------------------------------- runs */
 
+/* Which outputs a run keeps (PIPELINES 3.6). DW_KEEP_ALL keeps every
+ * processor's output until the result is freed, for a report that shows
+ * them all. DW_KEEP_RUN_OUTPUT is for a caller that needs only the run's
+ * output (dw_result_output): a processor's output is released, and its
+ * bytes given back to the run's memory budget, once every dependent that
+ * could take it as input has finished for good and it can no longer be the
+ * run's output (it is an analyzer's, or a higher-ranked transform
+ * succeeded). Its report then has output NULL and output_released set;
+ * statuses, errors and metadata are kept either way, and the run's output
+ * is never released. */
+typedef enum { DW_KEEP_ALL = 0, DW_KEEP_RUN_OUTPUT = 1 } dw_keep_outputs;
+
 typedef struct dw_run_options {
   int strategy;             /* -1: the pipeline's; else a dw_strategy */
   int failure_strategy;     /* -1: the pipeline's */
@@ -230,6 +242,7 @@ typedef struct dw_run_options {
   unsigned retry_base_ms;   /* backoff base; 0: 100 ms. Cap: 30 s */
   uint64_t seed;            /* jitter seed; 0: from the clock */
   const char *hostname;     /* initial_context.hostname; NULL: gethostname */
+  int keep_outputs;         /* a dw_keep_outputs; 0 (DW_KEEP_ALL) by default */
 } dw_run_options;
 
 void dw_run_options_init(dw_run_options *o);
@@ -262,7 +275,7 @@ typedef struct dw_proc_report {
   const char *id;
   dw_proc_status status;
   dw_intent intent;
-  const uint8_t *output; /* NULL unless succeeded */
+  const uint8_t *output; /* NULL unless succeeded (and kept: output_released) */
   size_t output_len;
   unsigned attempts;
   uint64_t duration_us; /* all attempts, backoff excluded; a processor started straight
@@ -275,6 +288,8 @@ typedef struct dw_proc_report {
   const char *reason; /* why skipped or cancelled, else NULL */
   size_t metadata_count;
   const dw_kv *metadata;
+  int output_released; /* succeeded, but its output was released (DW_KEEP_RUN_OUTPUT):
+                          output is NULL */
 } dw_proc_report;
 
 dw_run_status dw_result_status(const dw_result *r);

@@ -50,8 +50,11 @@ static const dw_proc_report *reports(const dw_result *cr) {
         pr->error_code = s->err_code ? s->err_code : 500;
         pr->error_message = s->err_msg ? s->err_msg : s->reason ? s->reason : "failed";
       }
-      pr->output = ok ? (s->out ? s->out->data : (const uint8_t *)"") : NULL;
-      pr->output_len = ok && s->out ? s->out->len : 0;
+      /* (released: DW_KEEP_RUN_OUTPUT let it go during the run, exec/run.c) */
+      bool kept = ok && !s->released;
+      pr->output = kept ? (s->out ? s->out->data : (const uint8_t *)"") : NULL;
+      pr->output_len = kept && s->out ? s->out->len : 0;
+      pr->output_released = ok && s->released;
       pr->metadata = ok ? s->md : NULL;
       pr->metadata_count = ok ? s->md_n : 0;
     }

@@ -50,9 +50,17 @@ dw_payload *dw_payload_ref(dw_payload *p) {
   return p;
 }
 
-void dw_payload_unref(dw_payload *p) {
-  if (p && atomic_fetch_sub_explicit(&p->ref, 1, memory_order_acq_rel) == 1) {
+void dw_payload_free(dw_payload *p) {
+  if (p) {
     free(p->data);
     free(p);
   }
+}
+
+bool dw_payload_drop(dw_payload *p) {
+  return p && atomic_fetch_sub_explicit(&p->ref, 1, memory_order_acq_rel) == 1;
+}
+
+void dw_payload_unref(dw_payload *p) {
+  if (dw_payload_drop(p)) dw_payload_free(p);
 }

@@ -5,6 +5,7 @@
 #define DW_EXEC_PAYLOAD_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,5 +20,10 @@ dw_payload *dw_payload_adopt(uint8_t *data, size_t len);
 dw_payload *dw_payload_copy(const void *data, size_t len);
 dw_payload *dw_payload_ref(dw_payload *p);
 void dw_payload_unref(dw_payload *p);
+/* dw_payload_unref in two steps, so that the free can wait until a lock is
+ * dropped: drop returns true when it took the last reference, and the
+ * caller then frees p with dw_payload_free. */
+bool dw_payload_drop(dw_payload *p);
+void dw_payload_free(dw_payload *p);
 
 #endif

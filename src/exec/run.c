@@ -31,7 +31,9 @@
  *
  * Memory: the outputs and metadata a run keeps are charged to its budget
  * (executor_options.max_run_memory_mb, PIPELINES 3.6); an attempt that would
- * pass it fails. */
+ * pass it fails. A run asked for its output alone (DW_KEEP_RUN_OUTPUT)
+ * releases each output once nothing can need it, and gives its bytes back
+ * (keep_resolved). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,99 @@ bool dw_sched_spin(dw_run *r, bool (*seen_work)(dw_run *)) {
   return seen;
 }
 
+/* ---------------------------------------------------- releasing outputs */
+
+/* DW_KEEP_RUN_OUTPUT (PIPELINES 3.6): the caller needs only the run's
+ * output, so a processor's output is released once nothing can need it:
+ * every dependent that may take it as input has resolved (for good: a
+ * retry takes its input again), and it cannot become the run's output — it
+ * is an analyzer's, or a higher-ranked transform succeeded. Each processor
+ * that succeeded counts what holds its output (node_state.holds); the
+ * resolution of a dependent drops one, and a transform holds one more
+ * while it is the highest-ranked that succeeded so far (dw_run.top). All of
+ * it happens in dw_sched_resolve, where dependents are resolved anyway, and
+ * only the free of a buffer waits until the worker holds no lock. */
+
+/* Whether z may take dependency d's output as its input (choose_input):
+ * z names d or nothing in input_from, or best_effort falls back to d when
+ * the one it names failed. */
+static inline bool keep_feeds(const dw_run *r, const dw_plan_node *zn, uint32_t d) {
+  return zn->input_from < 0 || zn->input_from == (int32_t)d || r->failure == DW_FAILURE_BEST_EFFORT;
+}
+
+/* Nothing holds x's output any more: drop the state's reference. The one
+ * that drops the last gives the bytes back to the run's budget at once
+ * and frees the buffer once it holds no lock (worker w's keep_flush), or
+ * at once when there is no worker (a cancel, under the lock, rarely). */
+static void keep_release(dw_run *r, uint32_t x, worker *w) {
+  node_state *s = &r->ns[x];
+  dw_payload *p = s->out;
+  bool own = dw_state_owns_out(s, x); /* else the run's input, which stays */
+  s->out = NULL;
+  s->out_ref = false;
+  s->released = true;
+  if (!own || !dw_payload_drop(p)) return;
+  budget_give(&r->mem, p->len);
+  if (w && w->ngc == w->gccap) {
+    uint32_t nc = w->gccap ? w->gccap * 2 : 16;
+    dw_payload **ng = realloc(w->gc, nc * sizeof *ng);
+    if (ng) w->gc = ng, w->gccap = nc;
+  }
+  if (w && w->ngc < w->gccap)
+    w->gc[w->ngc++] = p;
+  else
+    dw_payload_free(p);
+}
+
+static void keep_unhold(dw_run *r, uint32_t x, worker *w) {
+  if (atomic_fetch_sub_explicit(&r->ns[x].holds, 1, memory_order_acq_rel) == 1)
+    keep_release(r, x, w);
+}
+
+/* y has resolved (dw_sched_resolve, before its dependents are released).
+ * It no longer holds the outputs of the dependencies that may have fed it.
+ * If it succeeded, count what holds its own: the dependents that may take
+ * it, one while it may be the run's output (a transform), and one for
+ * here. An analyzer's output was borrowed from the dependency that fed it
+ * (node_state.out): it takes a reference of its own first, since that
+ * dependency may now release. */
+static void keep_resolved(dw_run *r, uint32_t y, worker *w) {
+  const dw_pipeline *p = r->p;
+  const dw_plan_node *yn = &p->nodes[y];
+  node_state *s = &r->ns[y];
+  bool ok = s->status == DW_PROC_SUCCEEDED;
+  bool transform = yn->intent == DW_INTENT_TRANSFORM;
+  if (ok && !transform && s->producer >= 0 && s->out) {
+    dw_payload_ref(s->out);
+    s->out_ref = true;
+  }
+  for (uint32_t k = 0; k < yn->npred; k++) {
+    uint32_t d = p->pred[yn->pred_off + k];
+    if (r->ns[d].status == DW_PROC_SUCCEEDED && keep_feeds(r, yn, d)) keep_unhold(r, d, w);
+  }
+  if (!ok) return;
+  uint32_t holds = 1 + transform;
+  for (uint32_t i = 0; i < yn->nsucc; i++)
+    holds += keep_feeds(r, &p->nodes[p->succ[yn->succ_off + i]], y);
+  atomic_store_explicit(&s->holds, holds, memory_order_relaxed);
+  if (transform) {
+    /* the run's output is the highest-ranked transform that succeeded
+     * (PIPELINES 3.4): y takes the top or stays below it, and whichever it
+     * is, the lower of the two can no longer be the output. Each transform
+     * is passed once, by the one whose exchange passed it. */
+    int32_t top = atomic_load_explicit(&r->top, memory_order_acquire);
+    while (top < (int32_t)y &&
+           !atomic_compare_exchange_weak_explicit(&r->top, &top, (int32_t)y, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+    }
+    if (top > (int32_t)y)
+      keep_unhold(r, y, w);
+    else if (top >= 0)
+      keep_unhold(r, (uint32_t)top, w);
+  }
+  keep_unhold(r, y, w);
+}
+
 /* Resolve x and release its dependents, iteratively: dependents that
  * cannot run (skipped, cancelled) are resolved in the same sweep, the
  * others are made runnable. work_queue and level: under the lock. reactive:
@@ -91,6 +186,7 @@ bool dw_sched_spin(dw_run *r, bool (*seen_work)(dw_run *)) {
 void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reason, worker *w) {
   const dw_pipeline *p = r->p;
   bool steal = r->steal;
+  bool keep = r->keep_run_output;
   /* n entries, since each node is resolved once; reactive resolves in
    * several threads at once: one list per worker, and one for under the
    * lock (see run_new) */
@@ -104,6 +200,7 @@ void dw_sched_resolve(dw_run *r, uint32_t x, dw_proc_status st, const char *reas
   while (nwork) {
     uint32_t y = work_list[--nwork];
     bool ok = r->ns[y].status == DW_PROC_SUCCEEDED;
+    if (__builtin_expect(keep, 0)) keep_resolved(r, y, w); /* before y's dependents can run */
     if (!steal) {
       r->unresolved--;
       r->nok += ok;
@@ -562,6 +659,8 @@ static dw_run *run_new(dw_engine *e, const dw_pipeline *p, const void *input, si
   r->asym = r->k > 1 && dw_fence_asymmetric();
   r->mem.limit = (uint64_t)p->spec->max_run_memory_mb << 20;
   r->mem.limit_mb = p->spec->max_run_memory_mb;
+  r->keep_run_output = opts->keep_outputs == DW_KEEP_RUN_OUTPUT;
+  atomic_init(&r->top, -1);
   r->unresolved = r->n;
   atomic_init(&r->left, r->n);
   atomic_init(&r->fail_rank, r->n);

@@ -72,6 +72,10 @@ typedef struct worker {
   unsigned npushed; /* pushed on its deque since it last woke a sleeper */
   uint32_t nres;    /* resolved here, not yet subtracted from the run's count */
   uint32_t nok;     /* of them, succeeded */
+  /* DW_KEEP_RUN_OUTPUT: released outputs that no reference holds any more,
+   * freed by keep_flush once this worker holds no lock */
+  uint32_t ngc, gccap;
+  dw_payload **gc;
 } worker;
 
 /* Fields that one thread writes often and another reads (or writes) are
@@ -110,6 +114,9 @@ struct dw_run {
   atomic_bool recruited;
   /* outputs and metadata kept, against executor_options.max_run_memory_mb */
   _Alignas(64) dw_mem_budget mem;
+  /* DW_KEEP_RUN_OUTPUT: the highest-ranked transform that succeeded so far
+   * (-1: none), whose output is the run's unless a higher one succeeds */
+  _Atomic int32_t top;
 
   _Alignas(64) pthread_mutex_t mu;
   pthread_cond_t cv;      /* workers waiting for work */
@@ -148,6 +155,8 @@ struct dw_run {
   uint32_t *bucket;      /* level: laid out like level_nodes */
   uint32_t cur_level;
   stack retryq; /* level: re-attempts of the open level */
+
+  bool keep_run_output; /* dw_run_options.keep_outputs is DW_KEEP_RUN_OUTPUT (PIPELINES 3.6) */
 
   /* reactive (exec/run_steal.c) */
   bool steal;
@@ -236,6 +245,16 @@ static inline void budget_give(dw_mem_budget *b, uint64_t bytes) {
 
 /* exec/run.c: the error of an attempt the budget refused (malloc'd). */
 char *budget_message(const dw_mem_budget *b, uint64_t wanted);
+
+/* --------------------------------------------------- releasing outputs */
+
+/* Free the outputs worker w released under a lock (DW_KEEP_RUN_OUTPUT):
+ * their bytes went back to the budget when the last reference was dropped
+ * (exec/run.c, keep_release). */
+static inline void keep_flush(worker *w) {
+  for (uint32_t i = 0; i < w->ngc; i++) dw_payload_free(w->gc[i]);
+  w->ngc = 0;
+}
 
 /* --------------------------------------------------------- solo start */
 

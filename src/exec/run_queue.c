@@ -212,6 +212,12 @@ void dw_queue_work(dw_run *r, unsigned slot) {
     if (nb == 0) {
       if (r->finished) break;
       wc.fresh = false;
+      if (__builtin_expect(w.ngc != 0, 0)) { /* released outputs: freed before it idles */
+        pthread_mutex_unlock(&r->mu);
+        keep_flush(&w);
+        pthread_mutex_lock(&r->mu);
+        continue;
+      }
       if (r->spin && spins < SPIN_ROUNDS) {
         spins++;
         dw_queue_publish(r);
@@ -259,6 +265,10 @@ void dw_queue_work(dw_run *r, unsigned slot) {
     pthread_mutex_unlock(&r->mu);
     for (unsigned i = 0; i < nprev; i++)
       if (call_release(&outs[i])) wc.fresh = false;
+    if (__builtin_expect(w.ngc != 0, 0)) { /* released outputs (DW_KEEP_RUN_OUTPUT) */
+      keep_flush(&w);
+      wc.fresh = false;
+    }
     unsigned nrun = 0; /* items claimed: run, or found cancelled */
     for (unsigned i = 0; i < nb; i++) {
       if (i > 0 && r->k > 1 && !claim(r, bs, i, &wc)) break; /* taken back by an idle worker */
@@ -322,5 +332,7 @@ void dw_queue_work(dw_run *r, unsigned slot) {
   }
   pthread_mutex_unlock(&r->mu);
   for (unsigned i = 0; i < nprev; i++) call_release(&outs[i]);
+  keep_flush(&w);
+  free(w.gc);
   if (armed) dw_timer_cancel_owner(&r->engine->pool, r);
 }

@@ -130,6 +130,7 @@ static void run_one(dw_run *r, worker *w, uint32_t x, worker_clock *wc, bool *ar
     dw_sched_resolve(r, x, DW_PROC_CANCELLED, gate_reason(r), w);
     if (timed) pthread_mutex_unlock(&r->mu);
     wc->fresh = false;
+    keep_flush(w);
     wake_sleepers(r, w);
     return;
   }
@@ -158,6 +159,10 @@ static void run_one(dw_run *r, worker *w, uint32_t x, worker_clock *wc, bool *ar
     }
   }
   if (call_release(&o)) wc->fresh = false;
+  if (__builtin_expect(w->ngc != 0, 0)) { /* released outputs (DW_KEEP_RUN_OUTPUT) */
+    keep_flush(w);
+    wc->fresh = false;
+  }
   if (wake_sleepers(r, w)) wc->fresh = false;
 }
 
@@ -192,5 +197,6 @@ void dw_steal_work(dw_run *r, unsigned slot) {
     spins = 0;
     run_one(r, &w, (uint32_t)x, &wc, &armed);
   }
+  free(w.gc); /* (emptied by run_one) */
   if (armed) dw_timer_cancel_owner(&r->engine->pool, r);
 }

@@ -19,14 +19,23 @@ typedef struct node_state {
   uint8_t state;
   uint8_t status; /* dw_proc_status once NS_DONE */
   bool timed_out;
+  /* DW_KEEP_RUN_OUTPUT (PIPELINES 3.6): out_ref, an analyzer holds a
+   * reference of its own on out; released, its output was released */
+  bool out_ref, released;
   uint32_t attempts;
   atomic_int cancel;
   /* The output. A transform owns its payload (producer == its own rank);
    * an analyzer's is borrowed from the dependency that fed it, which
    * outlives it (all states are released together), so passing a payload
-   * on costs no reference count. */
+   * on costs no reference count — except under DW_KEEP_RUN_OUTPUT, where
+   * outputs are released during the run and an analyzer takes a reference
+   * (out_ref). */
   dw_payload *out;
   int32_t producer; /* rank of the transform whose payload out is; -1: input */
+  /* DW_KEEP_RUN_OUTPUT, once it succeeded: what still holds its output —
+   * dependents that may take it and have not resolved, plus one while a
+   * transform may still be the run's output (exec/run.c, keep_resolved) */
+  _Atomic uint32_t holds;
   /* outcome */
   dw_kv *md; /* malloc'd keys and values */
   size_t md_n;
@@ -39,7 +48,7 @@ typedef struct node_state {
 
 /* Whether state i owns its payload (see out above). */
 static inline bool dw_state_owns_out(const node_state *s, uint32_t i) {
-  return s->producer == (int32_t)i;
+  return s->producer == (int32_t)i || s->out_ref;
 }
 
 /* Free what the states own (payloads, metadata, messages) and the array. */

@@ -89,6 +89,8 @@ char *dw_result_to_json(const dw_result *r) {
     json_object_set_new(o, "status", json_string(dw_proc_status_name(p->status)));
     json_object_set_new(o, "intent", json_string(dw_intent_name(p->intent)));
     set_payload(o, "output", p->output, p->output_len);
+    /* a run asked for its output alone let this one go (PIPELINES 3.6) */
+    if (p->output_released) json_object_set_new(o, "output_released", json_true());
     json_object_set_new(o, "attempts", json_integer(p->attempts));
     json_object_set_new(o, "duration_us", json_integer((json_int_t)p->duration_us));
     if (p->error_code) {

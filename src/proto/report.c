@@ -105,6 +105,7 @@ int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len) {
     pr->status = (char *)dw_proc_status_name(p->status);
     pr->intent = (char *)dw_intent_name(p->intent);
     pr->has_output = p->output != NULL;
+    pr->output_released = p->output_released != 0;
     pr->output = bin(p->output, p->output ? p->output_len : 0);
     pr->attempts = p->attempts;
     pr->duration_us = p->duration_us;

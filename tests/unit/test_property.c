@@ -3,7 +3,8 @@
  * processors; layered, random-edge, forest and fan shapes; transforms and
  * analyzers; some input_from, intent and retry overrides; a few failing
  * processors) run by every executor at max_concurrency 1, 2 and 8 under every
- * failure strategy. Each result must equal the one computed by the sequential
+ * failure strategy (half of the seeds asking for the run's output alone,
+ * DW_KEEP_RUN_OUTPUT). Each result must equal the one computed by the sequential
  * reference implementation of PIPELINES sections 3 and 4 written below, in every
  * field but the timings, with one freedom the sequential order cannot
  * decide: under fail_fast, a processor ranked after the first failure that
@@ -21,6 +22,7 @@
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -728,9 +730,13 @@ static const char *want_reason(dw_failure_strategy fs, dw_proc_status st) {
 /* rr: the reference of the run's failure strategy fs; alt (fail_fast only):
  * the continue_on_error reference, what a processor ranked after the first
  * failure would have given had it run. */
+/* keep_run_output: the run was asked for its output alone
+ * (DW_KEEP_RUN_OUTPUT, PIPELINES 3.6), so once it is over every processor
+ * that succeeded has had its output released, but the highest-ranked
+ * transform that succeeded: its output is the run's. */
 static void compare(ctx *c, const dw_pipeline *p, const dw_result *res, const refrun *rr,
                     const refrun *alt, dw_failure_strategy fs, dw_strategy requested,
-                    unsigned max_concurrency) {
+                    unsigned max_concurrency, bool keep_run_output) {
   const gcase *g = c->g;
   char b1[200], b2[200];
   int first_failed = g->n;
@@ -799,6 +805,11 @@ static void compare(ctx *c, const dw_pipeline *p, const dw_result *res, const re
     mismatch(c, "%zu processors in the result, expected %d", dw_result_count(res), g->n);
     return;
   }
+  int top = -1; /* the rank whose output is the run's */
+  for (int rk = g->n - 1; rk >= 0 && top < 0; rk--) {
+    const dw_proc_report *pr = dw_result_processor(res, (size_t)rk);
+    if (pr && pr->status == DW_PROC_SUCCEEDED && pr->intent == DW_INTENT_TRANSFORM) top = rk;
+  }
   for (int rk = 0; rk < g->n; rk++) {
     const gnode *v = &g->nd[g->order[rk]];
     const refproc *rp = &rr->p[rk];
@@ -839,7 +850,13 @@ static void compare(ctx *c, const dw_pipeline *p, const dw_result *res, const re
       mismatch(c, "%s: error code %d, expected %d", v->id, pr->error_code, rp->code);
     if (rp->st == DW_PROC_FAILED && (!pr->error_message || !*pr->error_message))
       mismatch(c, "%s: failed without an error message", v->id);
-    if (rp->st == DW_PROC_SUCCEEDED) {
+    bool released = keep_run_output && rp->st == DW_PROC_SUCCEEDED && rk != top;
+    if (pr->status == DW_PROC_SUCCEEDED && !pr->output_released != !released)
+      mismatch(c, "%s (rank %d): output_released %d, expected %d (the run's output is rank %d)",
+               v->id, rk, pr->output_released, released, top);
+    if (released) {
+      if (pr->output) mismatch(c, "%s: output released, but still reported", v->id);
+    } else if (rp->st == DW_PROC_SUCCEEDED) {
       if (!pr->output || !bytes_eq(pr->output, pr->output_len, rp->out, rp->len))
         mismatch(c, "%s: output %s, expected %s", v->id,
                  show(pr->output, pr->output_len, b1, sizeof b1),
@@ -948,6 +965,9 @@ static unsigned run_case(dw_engine *e, uint64_t seed, unsigned *runs) {
       g.yaml_fs >= 0 ? (dw_failure_strategy)g.yaml_fs : DW_FAILURE_FAIL_FAST;
   /* Odd seeds start the three concurrencies at once on the shared engine. */
   int together = (int)(seed & 1);
+  /* Seeds with bit 1 set ask for the run's output alone (PIPELINES 3.6):
+   * a dependent that read a released output would compute a wrong one. */
+  bool keep = (seed >> 1) & 1;
   for (int s = 0; p && s < 4; s++) {
     for (int fs = 0; fs < 3; fs++) {
       dw_run_options o[3];
@@ -960,6 +980,7 @@ static unsigned run_case(dw_engine *e, uint64_t seed, unsigned *runs) {
         o[m].retry_base_ms = 1;
         o[m].seed = seed;
         o[m].hostname = HOSTNAME;
+        o[m].keep_outputs = keep ? DW_KEEP_RUN_OUTPUT : DW_KEEP_ALL;
         if (together) handles[m] = dw_run_start(e, p, g.input, g.input_len, &o[m]);
       }
       for (int m = 0; m < 3; m++) {
@@ -967,12 +988,12 @@ static unsigned run_case(dw_engine *e, uint64_t seed, unsigned *runs) {
                                   : dw_pipeline_run(e, p, g.input, g.input_len, &o[m]);
         ctx rc = {.g = &g};
         snprintf(rc.what, sizeof rc.what,
-                 "n=%d shape=%s strategy=%s max_concurrency=%u failure=%s%s", g.n, SHAPES[g.shape],
-                 dw_strategy_name(s), MCS[m], dw_failure_strategy_name(fs),
-                 together ? " (concurrent runs)" : "");
+                 "n=%d shape=%s strategy=%s max_concurrency=%u failure=%s%s%s", g.n,
+                 SHAPES[g.shape], dw_strategy_name(s), MCS[m], dw_failure_strategy_name(fs),
+                 together ? " (concurrent runs)" : "", keep ? " (run's output alone)" : "");
         compare(&rc, p, res, &refs[fs],
                 fs == DW_FAILURE_FAIL_FAST ? &refs[DW_FAILURE_CONTINUE_ON_ERROR] : NULL,
-                (dw_failure_strategy)fs, (dw_strategy)s, MCS[m]);
+                (dw_failure_strategy)fs, (dw_strategy)s, MCS[m], keep);
         finish_run(&rc);
         (*runs)++;
         dw_result_free(res);
