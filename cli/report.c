@@ -97,7 +97,9 @@ static void print_text(const dw_cli *c, const dw_pipeline *p, const dw_result *r
     else
       snprintf(tbuf, sizeof tbuf, "%.2f ms", (double)pr->duration_us / 1000.0);
     printf("%-10s ", pr->attempts ? tbuf : "-");
-    if (pr->status == DW_PROC_SUCCEEDED && pr->intent == DW_INTENT_ANALYZE)
+    if (pr->status == DW_PROC_SUCCEEDED && pr->output_released)
+      printf("(output released: only the run's output was kept)");
+    else if (pr->status == DW_PROC_SUCCEEDED && pr->intent == DW_INTENT_ANALYZE)
       printf("(analyzer: input passed on)");
     else if (pr->status == DW_PROC_SUCCEEDED)
       print_short(pr->output, pr->output_len, 48);
@@ -184,6 +186,9 @@ int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t le
   o.strategy = c->strategy;
   o.failure_strategy = c->failure;
   o.max_concurrency = c->max_concurrency;
+  /* raw shows the run's output alone: the others may go as soon as nothing
+   * needs them (PIPELINES 3.6), so that a run holds less than all of them */
+  if (c->format == DW_FMT_RAW) o.keep_outputs = DW_KEEP_RUN_OUTPUT;
   dw_result *r = dw_pipeline_run(c->engine, p, input, len, &o);
   if (!r) {
     fprintf(stderr, "%s: out of memory starting the run\n", dw_pipeline_file(p));

@@ -21,6 +21,29 @@ expect_eq "input from a file, full case mapping" "[ESSARTS]" "$OUT"
 run_dw "$EX/chain.yaml" "hello world" --format raw
 expect_eq "the original's form CONFIG INPUT" "[DLROW OLLEH]" "$OUT"
 
+# raw keeps only the run's output (PIPELINES 3.6): a chain of four 1 MB
+# outputs passes a 3 MiB limit only when each is released once the next
+# one has taken it; json keeps them all and the fourth fails with 507
+head -c 1000000 /dev/zero | tr '\0' 'm' >"$TMP/mib.txt"
+{
+  printf 'executor_options: {max_run_memory_mb: 3}\nprocessors:\n'
+  for i in 0 1 2 3; do
+    printf '  - {id: s%d, type: local, processor: prefix_suffix_adder, options: {prefix: "%d", suffix: ""}' $i $i
+    if ((i)); then printf ', depends_on: [s%d]' $((i - 1)); fi
+    printf '}\n'
+  done
+} >"$TMP/fourmib.yaml"
+for s in work_queue level reactive; do
+  run_dw run "$TMP/fourmib.yaml" --input-file "$TMP/mib.txt" --strategy $s --format raw
+  expect_eq "raw releases outputs ($s): exit 0" 0 "$RC"
+  # (compared by digest: a failure must not print a megabyte)
+  expect_eq "raw releases outputs ($s): the run's output" \
+    "$({ printf 3210; cat "$TMP/mib.txt"; } | sha256sum)" "$(printf %s "$OUT" | sha256sum)"
+done
+run_dw run "$TMP/fourmib.yaml" --input-file "$TMP/mib.txt" --format json
+expect_eq "json keeps every output: the fourth passes the limit" "succeeded succeeded succeeded 507" \
+  "$(jq -r '[.processors[] | if .status == "succeeded" then .status else (.error.code | tostring) end] | join(" ")' <<<"$OUT")"
+
 # JSON report (PIPELINES 7)
 run_dw run "$EX/demo.yaml" --input "the lord of the rings" --format json
 expect_eq "json: run status" succeeded "$(jq -r .status <<<"$OUT")"
