@@ -42,12 +42,12 @@ static int have_oracle(void) {
            src_dir());
   if (access(p, R_OK) != 0) {
     fprintf(stderr,
-            "SKIP: jco is not installed: run `npm ci` in examples/components (scripts/deps.sh "
-            "does) to compare with the reference host\n");
+            "SKIPPED: jco is not installed: run `npm ci` in examples/components "
+            "(scripts/deps.sh does) to compare with the reference host\n");
     return 0;
   }
   if (system("node --version >/dev/null 2>&1") != 0) {
-    fprintf(stderr, "SKIP: node is not installed; the component oracle needs it\n");
+    fprintf(stderr, "SKIPPED: node is not installed; the component oracle needs it\n");
     return 0;
   }
   return 1;
@@ -248,7 +248,6 @@ static void compare(const char *fixture, const input *inputs, uint32_t caps) {
 
 static void test_oracle(void **state) {
   (void)state;
-  if (!have_oracle()) skip();
   compare("rle", rle_inputs, 0);
   /* preview1-adapter components, with no capability granted */
   compare("rle_wasi", rle_inputs, 0);
@@ -261,6 +260,8 @@ static void test_oracle(void **state) {
 }
 
 int main(void) {
+  /* a skip is reported as one (exit 77), never counted as a pass */
+  if (!have_oracle()) return 77;
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_oracle)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
