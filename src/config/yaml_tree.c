@@ -186,7 +186,7 @@ static bool close_map(reader *R, const frame *f, dw_val *out) {
     const dw_val *v = &R->sk[f->base + 2 * i + 1];
     if (k->kind == DW_VAL_SEQ || k->kind == DW_VAL_MAP) {
       dw_cfg_diag(R->r, DW_SEV_ERROR, k->pos, NULL, NULL,
-                  "a mapping key must be plain text, not %s; this entry is ignored",
+                  "a mapping key must be plain text, not %s; write the key as a name",
                   kind_name(k->kind));
       continue;
     }

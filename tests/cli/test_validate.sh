@@ -81,6 +81,17 @@ expect_contains "misspelled top-level key, positioned, suggested" \
   "typo.yaml:1:1: error: misspelled key 'stratgy' (did you mean 'strategy'?)" "$ERR"
 expect_contains "misspelled processor key suggested" \
   "typo.yaml:6:5: error: processor 'a': misspelled key 'depend_on' (did you mean 'depends_on'?)" "$ERR"
+cat >"$TMP/wasmtypo.yaml" <<YAML
+processors:
+  - id: w
+    type: wasm
+    module: $BEX/wasm_components/rle.wasm
+    options: {fuel_levle: 1000}
+YAML
+run_dw validate "$TMP/wasmtypo.yaml"
+expect_eq "misspelled wasm option: exit 2" 2 "$RC"
+expect_contains "misspelled wasm option, positioned, suggested" \
+  "wasmtypo.yaml:5:15: error: processor 'w': misspelled option 'fuel_levle' of a wasm processor (did you mean 'fuel_level'?)" "$ERR"
 cat >"$TMP/warn.yaml" <<'YAML'
 colour: blue
 processors: []

@@ -676,7 +676,7 @@ static void test_duplicate_keys(void **state) {
   r = load("processors: []\n? [a, b]\n: 1\n");
   assert_non_null(r.s);
   COUNTS(r, 1, 0);
-  ERROR_AT(r, 2, 3, "a mapping key must be plain text, not a list; this entry is ignored");
+  ERROR_AT(r, 2, 3, "a mapping key must be plain text, not a list; write the key as a name");
   done(&r);
 }
 
