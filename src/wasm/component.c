@@ -616,7 +616,7 @@ static int sec_core_instance(dw_cur *c, comp *k) {
       size_t bag = c->pos;
       if (dw_cur_count(c, &na, 3, "inline export count")) return -1;
       for (uint32_t j = 0; j < na; j++) {
-        int s;
+        int s = -1; /* (set when core_sort succeeds; gcc -O3 cannot see it) */
         if (skip_str(c, "export name") || core_sort(c, &s) ||
             idx_in(c, k, s, &x, "a core inline export"))
           return -1;
@@ -1459,8 +1459,8 @@ static int core_origin(walk *w, int s, uint32_t idx, uint32_t *inst, const uint8
       return 0;
     }
     if (ci->how == E_BAG) {
-      int ss;
-      uint32_t ii;
+      int ss = -1; /* (set when r is 0; gcc -O3 cannot see it) */
+      uint32_t ii = 0;
       int r = find_core_item(w, ci->off, true, e->name, e->name_len, &ss, &ii);
       char sh[100];
       if (r)

@@ -364,7 +364,7 @@ static int step(dw_vctx *v, const dw_instr *in, bool *done) {
   const dw_wasm_info *w = v->w;
   const char *who = dw_instr_name(in->op);
   uint32_t op = in->op;
-  uint8_t a, b, r, t;
+  uint8_t a = 0, b = 0, r = 0, t = 0; /* (gcc -O3 cannot see that a pop that succeeded set them) */
   const uint8_t *p, *res;
   uint32_t np, nr;
   dw_vframe *f = NULL;

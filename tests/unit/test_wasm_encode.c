@@ -55,7 +55,7 @@ static bool holds(const uint8_t *b, size_t len, const char *s) {
  * same canonical bytes, so the same C, the same cache key, the same object. */
 static void test_names_never_reach_the_compiler(void **state) {
   (void)state;
-  size_t lp, ln;
+  size_t lp = 0, ln = 0;
   uint8_t *plain = slurp(tw_fixture("ok_echo"), &lp);
   uint8_t *named = slurp(tw_fixture("echo_named"), &ln);
   assert_non_null(plain);
@@ -100,7 +100,7 @@ static void test_names_never_reach_the_compiler(void **state) {
  * is not the import of the same text, and is refused. */
 static void test_import_names(void **state) {
   (void)state;
-  size_t len;
+  size_t len = 0;
   uint8_t *b = slurp(tw_fixture("wasi_write"), &len);
   assert_non_null(b);
   dw_wasm_unit u;

@@ -334,7 +334,7 @@ static size_t check_dir(const char *dir, size_t *total, unsigned level) {
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
     DIR *sub = level < 3 ? opendir(path) : NULL;
     if (sub) {
       closedir(sub);
