@@ -198,7 +198,7 @@ int main(int argc, char **argv) {
          (double)sieve_w / 1e6, (double)sieve_n / 1e6, (double)sieve_w / (double)sieve_n);
   printf("  %-46s %.*s primes below %s, fuel_consumed %s\n", "", (int)c.out_len,
          c.out ? (const char *)c.out : "", sn, fuel);
-  printf("  %-46s %8.1f ms\n", "compile (cold cache: wasm-opt, wasm2c, gcc)",
+  printf("  %-46s %8.1f ms\n", "compile (cold cache: encode, wasm2c, gcc)",
          (double)compile_ns / 1e6);
   printf("  %-46s %8.3f ms\n", "prepare from the cache", (double)cached_ns / 1e6);
   if (jf) {
