@@ -29,6 +29,7 @@
 
 #include "dagwood/dagwood.h"
 #include "originals.h"
+#include "test_load.h"
 
 #define HOST "dataflow-host"
 
@@ -309,14 +310,7 @@ static void check_result(const dw_result *r, const expect *e) {
 }
 
 static dw_pipeline *load(const char *name, const char *yaml) {
-  dw_diags *d = NULL;
-  dw_pipeline *p = dw_pipeline_load_string(g_engine, name, yaml, strlen(yaml), NULL, &d);
-  for (size_t i = 0; !p && d && i < dw_diags_count(d); i++) {
-    char buf[512];
-    dw_diag_format(dw_diags_get(d, i), buf, sizeof buf);
-    fprintf(stderr, "%s\n", buf);
-  }
-  dw_diags_free(d);
+  dw_pipeline *p = tl_load(g_engine, name, yaml);
   CHECK(p != NULL, "%s did not load", name);
   return p;
 }

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "dagwood/dagwood.h"
+#include "test_load.h"
 
 static dw_engine *g_engine;
 static char g_ctx[128]; /* the case being checked, printed with a failure */
@@ -151,14 +152,7 @@ static int teardown(void **state) {
 /* ---------------------------------------------------------------- helpers */
 
 static dw_pipeline *load(const char *yaml) {
-  dw_diags *d = NULL;
-  dw_pipeline *p = dw_pipeline_load_string(g_engine, "keep.yaml", yaml, strlen(yaml), NULL, &d);
-  for (size_t i = 0; !p && d && i < dw_diags_count(d); i++) {
-    char buf[512];
-    dw_diag_format(dw_diags_get(d, i), buf, sizeof buf);
-    fprintf(stderr, "%s\n", buf);
-  }
-  dw_diags_free(d);
+  dw_pipeline *p = tl_load(g_engine, "keep.yaml", yaml);
   assert_non_null(p);
   return p;
 }

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "dagwood/dagwood.h"
+#include "test_load.h"
 
 enum { MIB = 1 << 20 };
 
@@ -52,14 +53,7 @@ static char *chain_yaml(unsigned n, size_t prefix_len, const char *settings) {
 }
 
 static dw_pipeline *load(dw_engine *e, const char *yaml) {
-  dw_diags *d = NULL;
-  dw_pipeline *p = dw_pipeline_load_string(e, "budget.yaml", yaml, strlen(yaml), NULL, &d);
-  for (size_t i = 0; !p && d && i < dw_diags_count(d); i++) {
-    char buf[512];
-    dw_diag_format(dw_diags_get(d, i), buf, sizeof buf);
-    fprintf(stderr, "%s\n", buf);
-  }
-  dw_diags_free(d);
+  dw_pipeline *p = tl_load(e, "budget.yaml", yaml);
   assert_non_null(p);
   return p;
 }
