@@ -202,16 +202,10 @@ int dw_cli_run_one(dw_cli *c, const dw_pipeline *p, const char *input, size_t le
   bool made = true; /* the report could be built (memory) */
   errno = 0;
   switch (c->format) {
-    case DW_FMT_JSON: {
-      char *j = dw_result_to_json(r);
-      if (j) {
-        fputs(j, stdout);
-        putchar('\n');
-        free(j);
-      } else
-        made = false;
+    case DW_FMT_JSON:
+      /* (a write error shows in ferror below) */
+      if (dw_result_write_json(r, stdout) != 0 && !ferror(stdout)) made = false;
       break;
-    }
     case DW_FMT_RAW: {
       /* a pipe downstream must not take a failed run's output for a result */
       if (rc != 0) break;

@@ -309,6 +309,10 @@ void dw_result_free(dw_result *r);
  * NULL when out of memory. Payloads that are not valid UTF-8 appear as null
  * with an "output_base64" field beside them. */
 char *dw_result_to_json(const dw_result *r);
+/* The same object written to f as it is made, then a newline: for large
+ * outputs, no second copy of the whole report in memory. 0, or -1 when out
+ * of memory or a write failed (ferror(f) tells which). */
+int dw_result_write_json(const dw_result *r, FILE *f);
 /* The report as a processor.v1.RunReport protobuf message, malloc'd into
  * *buf. 0, or -1 when out of memory. */
 int dw_result_to_protobuf(const dw_result *r, uint8_t **buf, size_t *len);

@@ -1,6 +1,7 @@
 /* obs/report_json: a run's result as the one-line JSON object of PIPELINES
  * section 7. Field names are a contract: add, never rename. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +67,7 @@ static json_t *kv_object(const dw_kv *kv, size_t n) {
   return o;
 }
 
-char *dw_result_to_json(const dw_result *r) {
+static json_t *report(const dw_result *r) {
   json_t *root = json_object();
   if (!root) return NULL;
   size_t out_len;
@@ -109,7 +110,24 @@ char *dw_result_to_json(const dw_result *r) {
   }
   json_object_set_new(root, "processors", procs);
   json_object_set_new(root, "metadata", meta);
-  char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  return root;
+}
+
+char *dw_result_to_json(const dw_result *r) {
+  json_t *root = report(r);
+  char *s = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(root);
   return s;
+}
+
+/* Written as it is serialised: a report of large outputs costs their copy
+ * in the tree, not a second one in a string that grows by doubling. */
+int dw_result_write_json(const dw_result *r, FILE *f) {
+  json_t *root = report(r);
+  int rc =
+      root && json_dumpf(root, f, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0 && fputc('\n', f) != EOF
+          ? 0
+          : -1;
+  json_decref(root);
+  return rc;
 }

@@ -145,11 +145,45 @@ static void test_json_report(void **state) {
   dw_engine_free(e);
 }
 
+/* dw_result_write_json writes the object dw_result_to_json makes, then a
+ * newline, and says when the write failed. */
+static void test_json_written(void **state) {
+  (void)state;
+  dw_engine *e = dw_engine_new(NULL);
+  dw_result *r = run_on(e, "x\xffy z", 5); /* a base64 field too */
+  char *s = dw_result_to_json(r);
+  assert_non_null(s);
+  FILE *f = tmpfile();
+  assert_non_null(f);
+  assert_int_equal(dw_result_write_json(r, f), 0);
+  long n = ftell(f);
+  assert_int_equal((size_t)n, strlen(s) + 1);
+  rewind(f);
+  char *back = malloc((size_t)n);
+  assert_non_null(back);
+  assert_int_equal(fread(back, 1, (size_t)n, f), (size_t)n);
+  assert_memory_equal(back, s, strlen(s));
+  assert_int_equal(back[n - 1], '\n');
+  fclose(f);
+  free(back);
+  FILE *full = fopen("/dev/full", "w");
+  if (full) {
+    setvbuf(full, NULL, _IONBF, 0); /* the failure shows at the write, not at a flush */
+    assert_int_equal(dw_result_write_json(r, full), -1);
+    assert_true(ferror(full));
+    fclose(full);
+  }
+  free(s);
+  dw_result_free(r);
+  dw_engine_free(e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_protobuf_round_trip),
       cmocka_unit_test(test_envelope_field_numbers),
       cmocka_unit_test(test_json_report),
+      cmocka_unit_test(test_json_written),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
